@@ -1,0 +1,171 @@
+"""The ``reportgen`` command line. Commands parse their arguments and hand off to the pipeline.
+
+torch, matplotlib and weasyprint are imported inside the commands that need them, so that
+``reportgen --help`` and ``reportgen list`` answer at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+import tomllib
+import typing as t
+from pathlib import Path
+
+import click
+
+from reportgen.paths import DEFAULT_BUILD_DIR
+
+STUDENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+PROFILE_FILE = Path("reportgen.toml")
+
+student_help = "学号, e.g. WA2214014 (letters, digits, '-' and '_'). Default: [student] id in reportgen.toml."
+set_help = "Override an experiment parameter: RUN_OR_EXPERIMENT.PARAM=VALUE (repeatable)."
+profile_help = "'course': the course's hyperparameters; 'quick': a preview in well under a minute."
+device_help = "Where to train: auto (CUDA when present), cpu or cuda."
+
+
+class OverrideType(click.ParamType):
+    """``--set target.param=value``, split and checked for shape here, typed later against the experiment."""
+
+    name = "KEY=VALUE"
+
+    def convert(self, value: t.Any, param: click.Parameter | None, ctx: click.Context | None) -> t.Any:
+        from reportgen.errors import ParamError
+        from reportgen.plan import Override, parse_override
+
+        if isinstance(value, Override):
+            return value
+        try:
+            return parse_override(value)
+        except ParamError as exc:
+            self.fail(exc.message, param, ctx)
+
+
+def _student_option(value: str | None, key: str, profile: dict[str, t.Any]) -> str:
+    """A student field from the command line, else from reportgen.toml, else empty."""
+    chosen = value if value is not None else profile.get(key, "")
+    if not isinstance(chosen, str):
+        raise click.BadParameter(f"{PROFILE_FILE}: student.{key} must be a string.")
+    if CONTROL.search(chosen):
+        raise click.BadParameter(f"{chosen!r} contains control characters.", param_hint=f"--{key}")
+    if len(chosen) > 64:
+        raise click.BadParameter(f"is {len(chosen)} characters long; at most 64 are allowed.", param_hint=f"--{key}")
+    return chosen.strip()
+
+
+def _load_student_profile() -> dict[str, t.Any]:
+    if not PROFILE_FILE.is_file():
+        return {}
+    try:
+        data = tomllib.loads(PROFILE_FILE.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise click.ClickException(f"Malformed {PROFILE_FILE}: {exc}.") from None
+    student = data.get("student", {})
+    return student if isinstance(student, dict) else {}
+
+
+def _setup_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO, format="%(message)s", stream=sys.stderr
+    )
+    logging.getLogger("fontTools").setLevel(logging.WARNING)
+    logging.getLogger("matplotlib").setLevel(logging.WARNING)
+    weasy = logging.getLogger("weasyprint")
+    weasy.setLevel(logging.WARNING)
+    weasy.propagate = False  # its warnings are collected and reported by render.pdf
+
+
+@click.group()
+@click.version_option(package_name="reportgen")
+@click.option("-v", "--verbose", is_flag=True, help="Log every step.")
+def main(verbose: bool) -> None:
+    """Train a deep-learning lab's models and render the lab report (Markdown + PDF)."""
+    _setup_logging(verbose)
+
+
+@main.command()
+@click.argument("lab_id", metavar="LAB", default="lab4")
+@click.option("--student", "student_id", help=student_help)
+@click.option("--name", help="姓名 as printed in the report and the file name.")
+@click.option("--major", help="专业.")
+@click.option("--profile", type=click.Choice(["course", "quick"]), default="course", show_default=True, help=profile_help)
+@click.option("--set", "overrides", type=OverrideType(), multiple=True, help=set_help)
+@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True, help=device_help)
+@click.option("--notes", type=click.Path(dir_okay=False, path_type=Path), help="Your discussion (Markdown). Default: notes/<lab>.md.")
+@click.option("--date", help="实验日期 printed in the header. Default: today.")
+@click.option("--build-dir", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_BUILD_DIR, show_default=True)
+@click.option("--force", is_flag=True, help="Retrain every run even when it is cached.")
+def build(
+    lab_id: str, student_id: str | None, name: str | None, major: str | None, profile: str,
+    overrides: tuple[t.Any, ...], device: str, notes: Path | None, date: str | None,
+    build_dir: Path, force: bool,
+) -> None:
+    """Build the report for LAB (default lab4): train what is not cached, then render."""
+    from reportgen.lab import load_lab
+    from reportgen.pipeline import BuildOptions
+    from reportgen.pipeline import build as run_build
+    from reportgen.render.context import Student
+
+    student_profile = _load_student_profile()
+    sid = _student_option(student_id, "id", student_profile)
+    if not sid:
+        raise click.UsageError("Missing --student (your 学号), or set [student] id in reportgen.toml.")
+    if not STUDENT_ID.match(sid):
+        raise click.BadParameter(f"{sid!r} is not a student ID: use letters, digits, '-' and '_'.", param_hint="--student")
+    student = Student(sid, _student_option(name, "name", student_profile), _student_option(major, "major", student_profile))
+    lab = load_lab(lab_id)
+    options = BuildOptions(
+        student=student, profile=profile, overrides=tuple(overrides), device=device,
+        build_dir=build_dir, notes_path=notes, date=date, force=force,
+    )
+    for o in overrides:
+        click.echo(f"Overriding: {o.target}.{o.param} = {o.value}", err=True)
+    outcome = run_build(lab, options)
+    click.echo(f"Runs: {outcome.summary.line()}.", err=True)
+    for label, files in (("trained", outcome.summary.trained), ("from cache", outcome.summary.reused)):
+        if files:
+            click.echo(f"  {label}: {', '.join(files)}", err=True)
+    click.echo(f"Report: {outcome.pdf}", err=True)
+    click.echo(f"        {outcome.markdown}", err=True)
+    click.echo(f"Built in {outcome.seconds:.1f} s.", err=True)
+
+
+@main.command("list")
+@click.option("--build-dir", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_BUILD_DIR, show_default=True)
+def list_command(build_dir: Path) -> None:
+    """List labs, experiments and cached runs (imports no torch)."""
+    from reportgen.inventory import describe_inventory
+
+    click.echo(describe_inventory(build_dir))
+
+
+@main.command()
+@click.argument("lab_id", metavar="LAB", default="lab4")
+@click.option("--profile", type=click.Choice(["course", "quick"]), default="course", show_default=True, help=profile_help)
+@click.option("--set", "overrides", type=OverrideType(), multiple=True, help=set_help)
+@click.option("--build-dir", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_BUILD_DIR, show_default=True)
+def status(lab_id: str, profile: str, overrides: tuple[t.Any, ...], build_dir: Path) -> None:
+    """Show which runs of LAB are cached, stale or missing, and the time left to train."""
+    from reportgen.inventory import describe_status
+    from reportgen.lab import load_lab
+
+    click.echo(describe_status(load_lab(lab_id), profile, tuple(overrides), build_dir))
+
+
+@main.command()
+def doctor() -> None:
+    """Check torch and the device, CJK fonts, Pango/WeasyPrint and data files."""
+    from reportgen.doctor import run_checks
+
+    problems = 0
+    for check in run_checks():
+        mark = "ok  " if check.ok else "FAIL"
+        click.echo(f"[{mark}] {check.name}: {check.detail}")
+        if not check.ok:
+            problems += 1
+            click.echo(f"       fix: {check.fix}")
+    if problems:
+        raise click.ClickException(f"{problems} problem(s) found.")

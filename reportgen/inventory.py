@@ -1,0 +1,96 @@
+"""What exists: labs, experiments, cached runs (``reportgen list``), and per-lab run state
+(``reportgen status``). Each build records which key every run had, so a later plan can tell a
+*stale* run (its code or params changed since) from a *missing* one.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import typing as t
+from pathlib import Path
+
+from reportgen.lab import LabSpec, available_labs, load_lab
+from reportgen.paths import EXPERIMENTS_DIR
+from reportgen.store import Store, write_atomic
+
+
+def latest_keys_path(build_dir: Path, lab_id: str, profile: str) -> Path:
+    return build_dir / "cache" / "latest" / f"{lab_id}-{profile}.json"
+
+
+def record_latest_keys(build_dir: Path, lab_id: str, profile: str, keys: t.Mapping[str, str]) -> None:
+    """Remember the key each run of the lab had in this build."""
+    path = latest_keys_path(build_dir, lab_id, profile)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(path, json.dumps(dict(keys), indent=1))
+
+
+def _latest_keys(build_dir: Path, lab_id: str, profile: str) -> dict[str, str]:
+    try:
+        data = json.loads(latest_keys_path(build_dir, lab_id, profile).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def experiment_names(directory: Path = EXPERIMENTS_DIR) -> dict[str, str]:
+    """Experiment name -> file, read from ``@experiment("name", …)`` without importing anything."""
+    names = {}
+    for path in sorted(directory.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "experiment" and node.args:
+                first = node.args[0]
+                if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                    names[first.value] = path.name
+    return names
+
+
+def describe_inventory(build_dir: Path) -> str:
+    store = Store(build_dir / "cache")
+    cached: dict[str, int] = {}
+    for key in store.keys():
+        result = store.load(key)
+        if result is not None:
+            cached[result.experiment] = cached.get(result.experiment, 0) + 1
+    lines = ["Labs:"]
+    for lab_id in available_labs():
+        lab = load_lab(lab_id)
+        lines.append(f"  {lab_id:<12} {lab.title} ({len(lab.runs)} runs; profiles: {', '.join(lab.profiles)})")
+    lines.append("Experiments:")
+    for name, file in experiment_names().items():
+        lines.append(f"  {name:<20} experiments/{file:<24} {cached.get(name, 0)} cached run(s)")
+    lines.append(f"Cache: {sum(cached.values())} run(s) in {store.root}")
+    return "\n".join(lines)
+
+
+def describe_status(lab: LabSpec, profile: str, overrides: tuple[t.Any, ...], build_dir: Path) -> str:
+    from reportgen.plan import plan
+
+    store = Store(build_dir / "cache")
+    latest = _latest_keys(build_dir, lab.id, profile)
+    lines = [f"{lab.id} ({profile} profile):"]
+    left_seconds, unknown = 0.0, 0
+    for run in plan(lab, profile, overrides):
+        if store.load(run.key) is not None:
+            lines.append(f"  cached   {run.id}")
+            continue
+        previous = store.load(latest[run.id]) if run.id in latest else None
+        if previous is None:
+            lines.append(f"  missing  {run.id}")
+            unknown += 1
+            continue
+        changed = [k for k, v in previous.params.items() if getattr(run.params, k, v) != v]
+        why = f"params changed: {', '.join(changed)}" if changed else "code or data changed"
+        lines.append(f"  stale    {run.id} ({why})")
+        epochs_then = previous.params.get("num_epochs") or 1
+        epochs_now = getattr(run.params, "num_epochs", epochs_then)
+        left_seconds += previous.wall_seconds * epochs_now / epochs_then
+    if left_seconds or unknown:
+        estimate = f"about {left_seconds / 60:.1f} min for the stale runs"
+        if unknown:
+            estimate += f"; {unknown} run(s) never trained here, time unknown"
+        lines.append(f"To train: {estimate}.")
+    else:
+        lines.append("Everything is cached: a build only re-renders.")
+    return "\n".join(lines)

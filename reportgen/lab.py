@@ -1,0 +1,139 @@
+"""Lab specs: ``labs/<id>.toml`` loaded once into frozen, typed objects.
+
+A lab names its course metadata, its runs (an experiment plus parameter overrides and a seed),
+its figures, its template and its profiles (e.g. ``quick``). It knows nothing of training.
+Every problem is reported with the file and the key path, e.g. ``labs/lab4.toml: runs.gru.params``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+import typing as t
+from pathlib import Path
+
+from reportgen.errors import LabSpecError
+from reportgen.paths import LABS_DIR
+
+
+@dataclasses.dataclass(frozen=True)
+class RunSpec:
+    id: str
+    experiment: str
+    params: dict[str, t.Any]  # overrides of the experiment's defaults
+    seed: int
+    label: str                # how figures and tables name this run
+
+
+@dataclasses.dataclass(frozen=True)
+class FigureSpec:
+    id: str
+    runs: tuple[str, ...]
+    series: str
+    title: str
+    xlabel: str
+    ylabel: str
+    logy: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class LabSpec:
+    id: str
+    number: int
+    title: str
+    course: str
+    template: str
+    notes: str                                # default path of the student's discussion
+    runs: tuple[RunSpec, ...]
+    figures: tuple[FigureSpec, ...]
+    profiles: dict[str, dict[str, t.Any]]     # profile name -> parameter overrides
+    path: Path
+
+    def run(self, run_id: str) -> RunSpec:
+        return next(r for r in self.runs if r.id == run_id)
+
+
+PROFILES = ("course", "quick")
+
+
+def available_labs(directory: Path = LABS_DIR) -> list[str]:
+    return sorted(p.stem for p in directory.glob("*.toml"))
+
+
+def load_lab(lab_id: str, directory: Path = LABS_DIR) -> LabSpec:
+    """Load and check ``labs/<lab_id>.toml``."""
+    path = directory / f"{lab_id}.toml"
+    if not path.is_file():
+        import difflib
+
+        labs = available_labs(directory)
+        close = difflib.get_close_matches(lab_id, labs, n=1)
+        hint = f" Did you mean '{close[0]}'?" if close else f" Available: {', '.join(labs)}."
+        raise LabSpecError(f"Unknown lab '{lab_id}'.{hint}")
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise LabSpecError(f"Malformed lab spec {path.name}: {exc}.") from None
+    return _parse(raw, path)
+
+
+class _Reader:
+    """Typed access to one TOML table, naming the file and key path in every error."""
+
+    def __init__(self, table: t.Mapping[str, t.Any], where: str, path: Path) -> None:
+        self.table, self.where, self.path = table, where, path
+
+    def fail(self, key: str, message: str) -> t.NoReturn:
+        raise LabSpecError(f"{self.path.name}: {self.where}{key}: {message}")
+
+    def get(self, key: str, kind: type, default: t.Any = ...) -> t.Any:
+        if key not in self.table:
+            if default is ...:
+                self.fail(key, "missing")
+            return default
+        value = self.table[key]
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            self.fail(key, f"expected {kind.__name__}, got {value!r}")
+        return value
+
+    def sub(self, key: str) -> _Reader:
+        return _Reader(self.get(key, dict, {}), f"{self.where}{key}.", self.path)
+
+
+def _parse(raw: dict[str, t.Any], path: Path) -> LabSpec:
+    top = _Reader(raw, "", path)
+    runs_table = top.get("runs", dict)
+    default_seed = top.get("seed", int, 0)
+    runs = []
+    for run_id in runs_table:
+        r = top.sub("runs").sub(run_id)
+        runs.append(RunSpec(
+            id=run_id,
+            experiment=r.get("experiment", str),
+            params=dict(r.get("params", dict, {})),
+            seed=r.get("seed", int, default_seed),
+            label=r.get("label", str, run_id),
+        ))
+    run_ids = {r.id for r in runs}
+    figures = []
+    for i, fig_raw in enumerate(top.get("figures", list, [])):
+        f = _Reader(fig_raw, f"figures[{i}].", path)
+        fig_runs = tuple(f.get("runs", list))
+        for run_id in fig_runs:
+            if run_id not in run_ids:
+                f.fail("runs", f"unknown run {run_id!r}")
+        figures.append(FigureSpec(
+            id=f.get("id", str), runs=fig_runs, series=f.get("series", str),
+            title=f.get("title", str, ""), xlabel=f.get("xlabel", str, ""),
+            ylabel=f.get("ylabel", str, ""), logy=f.get("logy", bool, False),
+        ))
+    profiles = {"course": {}} | {name: dict(v) for name, v in top.get("profiles", dict, {}).items()}
+    for name in profiles:
+        if name not in PROFILES:
+            top.fail(f"profiles.{name}", f"unknown profile; expected one of {', '.join(PROFILES)}")
+    return LabSpec(
+        id=path.stem, number=top.get("number", int), title=top.get("title", str),
+        course=top.get("course", str), template=top.get("template", str),
+        notes=top.get("notes", str, f"notes/{path.stem}.md"),
+        runs=tuple(runs), figures=tuple(figures), profiles=profiles, path=path,
+    )

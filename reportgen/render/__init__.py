@@ -1,0 +1,1 @@
+"""Rendering stored results: figures, formulas, Markdown, HTML and PDF. Never imports torch."""

@@ -1,0 +1,88 @@
+"""Figures as pure functions of stored results: matplotlib (Agg) to SVG files.
+
+Style lives in :data:`STYLE`; changing it changes figures only, never a run key.
+"""
+
+from __future__ import annotations
+
+import typing as t
+import warnings
+from pathlib import Path
+
+from reportgen.errors import RenderError
+from reportgen.lab import FigureSpec, LabSpec
+from reportgen.store import RunResult, write_atomic
+
+STYLE: dict[str, t.Any] = {
+    "figure.figsize": (6.4, 3.4),
+    "figure.dpi": 100,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "font.size": 10,
+    "legend.fontsize": 9,
+    "legend.frameon": False,
+    "lines.linewidth": 1.6,
+}
+
+
+def render_figures(lab: LabSpec, results: t.Mapping[str, RunResult], out_dir: Path) -> dict[str, str]:
+    """Draw every figure of the lab; returns figure id -> path relative to the report."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from reportgen.render.fonts import setup_matplotlib
+
+    setup_matplotlib()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = {}
+    for spec in lab.figures:
+        try:
+            svg = _curves(spec, lab, results)
+        except Exception as exc:
+            raise RenderError(f"Error rendering figure '{spec.id}' ({lab.id}): {exc}") from exc
+        path = out_dir / f"{spec.id}.svg"
+        write_atomic(path, svg)
+        paths[spec.id] = f"{out_dir.name}/{path.name}"
+    return paths
+
+
+def _curves(spec: FigureSpec, lab: LabSpec, results: t.Mapping[str, RunResult]) -> str:
+    """Overlaid series (e.g. perplexity per epoch) of several runs."""
+    import io
+
+    import matplotlib.pyplot as plt
+
+    with matplotlib_style(), warnings.catch_warnings():
+        # a missing glyph would print as a box: make it an error, never a silent defect
+        warnings.filterwarnings("error", message=".*[Gg]lyph.*missing")
+        fig, ax = plt.subplots()
+        try:
+            for run_id in spec.runs:
+                result = results[run_id]
+                points = result.series.get(spec.series, [])
+                label = lab.run(run_id).label
+                if result.status == "diverged":
+                    label += f"（第 {result.diverged_at} 步发散）"
+                ax.plot([p[0] for p in points], [p[1] for p in points], label=label)
+            if spec.logy:
+                ax.set_yscale("log")
+            ax.set_xlabel(spec.xlabel)
+            ax.set_ylabel(spec.ylabel)
+            if spec.title:
+                ax.set_title(spec.title)
+            if len(spec.runs) > 1:
+                ax.legend()
+            fig.tight_layout()
+            buf = io.StringIO()
+            fig.savefig(buf, format="svg", metadata={"Date": None})  # no date: same input, same file
+            return buf.getvalue()
+        finally:
+            plt.close(fig)
+
+
+def matplotlib_style() -> t.ContextManager[None]:
+    import matplotlib.pyplot as plt
+
+    return plt.rc_context(STYLE)

@@ -1,0 +1,115 @@
+"""Markdown to safe HTML: tables, highlighted code, formulas as SVG images, numbered captions.
+
+Raw HTML in Markdown is switched off (it is escaped, not passed through) and the result is
+sanitised with an nh3 allow-list, so neither the student's notes nor their name can inject
+markup, scripts, or links to local files.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as etree
+from pathlib import Path
+
+import markdown
+import nh3
+from markdown.extensions import Extension
+from markdown.preprocessors import Preprocessor
+from markdown.treeprocessors import Treeprocessor
+
+from reportgen.render.math import formula_svg
+
+ALLOWED_TAGS = {
+    "h1", "h2", "h3", "h4", "h5", "h6", "p", "div", "span", "pre", "code", "em", "strong",
+    "ul", "ol", "li", "blockquote", "hr", "br", "a", "img", "sup", "sub",
+    "table", "thead", "tbody", "tr", "th", "td",
+}
+ALLOWED_ATTRIBUTES = {
+    "*": {"class", "id"}, "a": {"href"}, "img": {"src", "alt"},
+    "th": {"style"}, "td": {"style"},  # the tables extension aligns columns with style=
+}
+
+
+class _MathPreprocessor(Preprocessor):
+    """Replace $$…$$ blocks and $…$ spans (outside code) with images of their SVG."""
+
+    BLOCK = re.compile(r"^\$\$\s*\n?(.+?)\n?\s*\$\$\s*$", re.S | re.M)
+    INLINE = re.compile(r"(?<![\\$\w])\$(?!\s)([^$\n]+?)(?<!\s)\$(?![\w$])")
+
+    def __init__(self, md: markdown.Markdown, math_dir: Path) -> None:
+        super().__init__(md)
+        self.math_dir = math_dir
+
+    def run(self, lines: list[str]) -> list[str]:
+        text = "\n".join(lines)
+        parts = re.split(r"(^```.*?^```[ \t]*$)", text, flags=re.S | re.M)  # leave code fences alone
+        for i in range(0, len(parts), 2):
+            parts[i] = self.BLOCK.sub(lambda m: self._image(m.group(1), display=True), parts[i])
+            parts[i] = self.INLINE.sub(lambda m: self._image(m.group(1), display=False), parts[i])
+        return "".join(parts).split("\n")
+
+    def _image(self, latex: str, display: bool) -> str:
+        name = formula_svg(latex.strip(), self.math_dir, display)
+        src = f"{self.math_dir.name}/{name}"
+        if display:
+            return f"\n![formula]({src})\n{{: .math-display }}\n"
+        return f"![formula]({src}){{: .math-inline }}"
+
+
+class _CaptionTreeprocessor(Treeprocessor):
+    """Keep a table with its caption and a figure with its caption: wrap each pair in a div."""
+
+    def run(self, root: etree.Element) -> None:
+        children = list(root)
+        for i, caption in enumerate(children[:-1]):
+            nxt = children[i + 1]
+            if caption.get("class") == "table-caption" and nxt.tag == "table":
+                self._wrap(root, [caption, nxt], "table-block")
+        children = list(root)
+        for i, image in enumerate(children[:-1]):
+            nxt = children[i + 1]
+            if nxt.get("class") == "figure-caption" and image.tag == "p" and image.find("img") is not None:
+                self._wrap(root, [image, nxt], "figure-block")
+
+    @staticmethod
+    def _wrap(root: etree.Element, items: list[etree.Element], css_class: str) -> None:
+        index = list(root).index(items[0])
+        block = etree.Element("div", {"class": css_class})
+        for item in items:
+            root.remove(item)
+            block.append(item)
+        root.insert(index, block)
+
+
+class ReportExtension(Extension):
+    def __init__(self, math_dir: Path) -> None:
+        super().__init__()
+        self.math_dir = math_dir
+
+    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 (Markdown's API name)
+        md.preprocessors.deregister("html_block")  # raw HTML blocks become escaped text
+        md.inlinePatterns.deregister("html")       # and so do inline tags
+        md.preprocessors.register(_MathPreprocessor(md, self.math_dir), "math", 25)
+        md.treeprocessors.register(_CaptionTreeprocessor(md), "captions", 5)
+
+
+def to_html(text: str, math_dir: Path) -> str:
+    """Convert report Markdown to sanitised HTML; formula SVGs are written to ``math_dir``."""
+    md = markdown.Markdown(
+        extensions=[
+            "tables", "fenced_code", "attr_list", "sane_lists",
+            "codehilite", ReportExtension(math_dir),
+        ],
+        extension_configs={"codehilite": {"css_class": "codehilite", "linenums": True,
+                                          "pygments_lang_class": False, "linenos": "inline"}},
+        output_format="html",
+    )
+    html = md.convert(text)
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        filter_style_properties={"text-align"},
+        link_rel=None,
+    )

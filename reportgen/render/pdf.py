@@ -1,0 +1,66 @@
+"""HTML to PDF with WeasyPrint, sandboxed to the report's own folder.
+
+The fetcher serves ``data:`` URLs and files that resolve (after symlinks) inside the report
+folder; anything else (http, absolute paths, ``../``) stops the render. A glyph the fonts
+cannot draw (WeasyPrint logs ``.notdef glyph rendered``) is an error too: no tofu in a PDF.
+"""
+
+from __future__ import annotations
+
+import logging
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+from weasyprint import HTML
+from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
+
+from reportgen.errors import RenderError
+
+
+class SandboxedFetcher(URLFetcher):
+    """Fetch only ``data:`` URLs and files inside ``root``."""
+
+    def __init__(self, root: Path) -> None:
+        super().__init__(allowed_protocols={"data", "file"}, fail_on_errors=True)
+        self.root = root.resolve()
+
+    def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
+        scheme = urllib.parse.urlsplit(url).scheme.lower()
+        if scheme == "file":
+            path = Path(urllib.request.url2pathname(urllib.parse.urlsplit(url).path)).resolve()
+            if not path.is_relative_to(self.root):
+                raise FatalURLFetchingError(f"blocked {url}: outside the report folder {self.root}")
+        elif scheme != "data":
+            raise FatalURLFetchingError(f"blocked {url}: only data: URLs and files in the report folder")
+        return super().fetch(url, headers)
+
+
+class _GlyphWatcher(logging.Handler):
+    """Collect WeasyPrint's warnings about missing glyphs and failed resources."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.problems: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if ".notdef" in message or "Failed to load" in message or "blocked" in message:
+            self.problems.append(message)
+
+
+def write_pdf(html: str, base_dir: Path, out_path: Path) -> None:
+    """Lay out ``html`` (relative URLs resolve in ``base_dir``) and write the PDF to ``out_path``."""
+    watcher = _GlyphWatcher()
+    logger = logging.getLogger("weasyprint")
+    logger.addHandler(watcher)
+    try:
+        HTML(string=html, base_url=str(base_dir.resolve()) + "/",
+             url_fetcher=SandboxedFetcher(base_dir)).write_pdf(out_path)
+    except FatalURLFetchingError as exc:
+        raise RenderError(f"PDF rendering refused a resource: {exc}") from None
+    finally:
+        logger.removeHandler(watcher)
+    if watcher.problems:
+        out_path.unlink(missing_ok=True)
+        raise RenderError(f"PDF rendering failed: {watcher.problems[0]}")

@@ -1,0 +1,1 @@
+"""Text data for language models: corpus reading, tokenization, vocabulary, minibatch iterators."""

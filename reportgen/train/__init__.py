@@ -1,0 +1,1 @@
+"""Training loops shared by the experiments: char-level language models, clipping, perplexity."""

@@ -1,0 +1,153 @@
+"""Training and sampling a char-level language model (d2l 8.5 ``train_ch8``, ``predict_ch8``).
+
+A model follows d2l's protocol: ``net(X, state) -> (logits, state)`` with X of shape
+(batch, num_steps) and logits of shape (num_steps * batch, vocab), time-major; and
+``net.begin_state(batch_size, device)`` gives the initial hidden state.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+import typing as t
+
+import torch
+from torch import nn
+
+from reportgen.experiment import RunContext
+from reportgen.params import require
+from reportgen.text.corpus import Vocab
+from reportgen.text.iterators import seq_data_iter
+
+State = t.Union[torch.Tensor, tuple[torch.Tensor, ...]]
+
+
+class LanguageModel(t.Protocol):
+    def __call__(self, X: torch.Tensor, state: State) -> tuple[torch.Tensor, State]: ...
+    def begin_state(self, batch_size: int, device: torch.device) -> State: ...
+    def parameters(self) -> t.Iterator[nn.Parameter]: ...
+
+
+@dataclasses.dataclass(frozen=True)
+class LMParams:
+    """Settings shared by every char-level language-model experiment (course values by default).
+
+    An experiment subclasses this to add its model's settings, e.g. ``num_hiddens``.
+    """
+
+    num_hiddens: int = 256         # hidden units per layer
+    num_epochs: int = 500          # passes over the training tokens
+    lr: float = 1.0                # SGD learning rate
+    batch_size: int = 32           # subsequences per minibatch
+    num_steps: int = 35            # time steps per subsequence
+    max_tokens: int = 10_000       # d2l trains on the first 10,000 characters of the corpus
+    use_random_iter: bool = False  # False: sequential partitioning; True: random sampling
+    clip_theta: float = 1.0        # gradient-norm threshold θ
+
+    def __post_init__(self) -> None:
+        require(self.num_hiddens >= 1, f"num_hiddens must be at least 1, got {self.num_hiddens}")
+        require(self.num_epochs >= 1, f"num_epochs must be at least 1, got {self.num_epochs}")
+        require(self.lr > 0, f"lr must be positive, got {self.lr}")
+        require(self.batch_size >= 1, f"batch_size must be at least 1, got {self.batch_size}")
+        require(self.num_steps >= 1, f"num_steps must be at least 1, got {self.num_steps}")
+        require(self.clip_theta > 0, f"clip_theta must be positive, got {self.clip_theta}")
+        require(
+            self.max_tokens > (self.batch_size + 1) * self.num_steps,
+            f"max_tokens ({self.max_tokens}) must exceed (batch_size + 1) × num_steps"
+            f" ({(self.batch_size + 1) * self.num_steps}) to fill one minibatch at any offset",
+        )
+
+
+def grad_clipping(net: LanguageModel, theta: float) -> None:
+    """Rescale all gradients so that their joint L2 norm is at most θ (d2l 8.5.5)."""
+    grads = [p.grad for p in net.parameters() if p.grad is not None]
+    norm = torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in grads]))
+    if norm > theta:
+        for g in grads:
+            g.mul_(theta / norm)
+
+
+def detach_state(state: State) -> State:
+    """Cut the graph at the batch boundary: sequential batches continue the state, not its history."""
+    if isinstance(state, tuple):
+        return tuple(s.detach() for s in state)
+    return state.detach()
+
+
+def train_epoch(
+    net: LanguageModel,
+    corpus: list[int],
+    cfg: LMParams,
+    optimizer: torch.optim.Optimizer,
+    ctx: RunContext,
+    device: torch.device,
+) -> tuple[float, int]:
+    """One pass over the corpus; returns (perplexity, tokens seen)."""
+    loss_fn = nn.CrossEntropyLoss()
+    state: State | None = None
+    loss_sum, num_tokens = torch.zeros((), device=device), 0
+    for X, Y in seq_data_iter(corpus, cfg.batch_size, cfg.num_steps, ctx.rng, cfg.use_random_iter):
+        if state is None or cfg.use_random_iter:
+            # random sampling: batches are unrelated, so every batch starts from a zero state
+            state = net.begin_state(X.shape[0], device)
+        else:
+            state = detach_state(state)
+        X, y = X.to(device), Y.T.reshape(-1).to(device)  # labels in the same time-major order as logits
+        logits, state = net(X, state)
+        loss = loss_fn(logits, y)
+        optimizer.zero_grad()
+        loss.backward()
+        grad_clipping(net, cfg.clip_theta)
+        optimizer.step()
+        loss_sum += loss.detach() * y.numel()  # stays on the device: no sync per batch
+        num_tokens += y.numel()
+    return math.exp(loss_sum.item() / num_tokens), num_tokens
+
+
+def train_language_model(
+    net: LanguageModel,
+    corpus: list[int],
+    vocab: Vocab,
+    cfg: LMParams,
+    ctx: RunContext,
+    prefixes: t.Sequence[str] = ("time traveller", "traveller"),
+    num_preds: int = 50,
+) -> None:
+    """Train with SGD and gradient clipping; record perplexity per epoch, speed and samples."""
+    device = torch.device(ctx.device)
+    optimizer = torch.optim.SGD(net.parameters(), lr=cfg.lr)
+    ppl, train_seconds, tokens = math.inf, 0.0, 0
+    for epoch in range(1, cfg.num_epochs + 1):
+        started = time.perf_counter()
+        ppl, epoch_tokens = train_epoch(net, corpus, cfg, optimizer, ctx, device)
+        train_seconds += time.perf_counter() - started
+        tokens += epoch_tokens
+        ctx.check_finite("perplexity", ppl, epoch)
+        ctx.log("perplexity", epoch, ppl)
+        ctx.progress(epoch, cfg.num_epochs, ppl=ppl)
+
+    ctx.metric("perplexity", ppl)
+    ctx.metric("train_seconds", train_seconds)
+    ctx.metric("tokens_per_second", tokens / train_seconds)
+    ctx.metric("num_params", sum(p.numel() for p in net.parameters()))
+    for prefix in prefixes:
+        ctx.sample(prefix, predict(prefix, num_preds, net, vocab, device))
+
+
+@torch.no_grad()
+def predict(prefix: str, num_preds: int, net: LanguageModel, vocab: Vocab, device: torch.device) -> str:
+    """Greedy continuation of ``prefix`` by ``num_preds`` characters (d2l ``predict_ch8``)."""
+    state = net.begin_state(1, device)
+    outputs = [vocab.token_to_idx.get(prefix[0], vocab.unk)]
+
+    def last_token() -> torch.Tensor:
+        return torch.tensor([outputs[-1]], device=device).reshape(1, 1)
+
+    for ch in prefix[1:]:  # warm-up: run the prefix through to build up the state
+        _, state = net(last_token(), state)
+        outputs.append(vocab.token_to_idx.get(ch, vocab.unk))
+    for _ in range(num_preds):
+        logits, state = net(last_token(), state)
+        outputs.append(int(logits.argmax(dim=1).reshape(1)))
+    return "".join(vocab.to_tokens(outputs))
