@@ -14,7 +14,6 @@ from reportgen.paths import DATA_DIR
 from reportgen.text.corpus import load_corpus_time_machine
 from reportgen.train.language_model import LMParams, train_language_model
 
-
 Params = LMParams  # hidden 256, lr 1, 500 epochs: the course values for d2l 9.2
 
 
@@ -26,11 +25,16 @@ class LSTMScratch(nn.Module):
         self.vocab_size, self.num_hiddens = vocab_size, num_hiddens
 
         def normal(*shape: int) -> nn.Parameter:
-            return nn.Parameter(torch.randn(*shape) * 0.01)  # N(0, 0.01²), as in the book
+            return nn.Parameter(
+                torch.randn(*shape) * 0.01
+            )  # N(0, 0.01²), as in the book
 
         def gate() -> tuple[nn.Parameter, nn.Parameter, nn.Parameter]:
-            return (normal(vocab_size, num_hiddens), normal(num_hiddens, num_hiddens),
-                    nn.Parameter(torch.zeros(num_hiddens)))
+            return (
+                normal(vocab_size, num_hiddens),
+                normal(num_hiddens, num_hiddens),
+                nn.Parameter(torch.zeros(num_hiddens)),
+            )
 
         self.W_xi, self.W_hi, self.b_i = gate()  # input gate
         self.W_xf, self.W_hf, self.b_f = gate()  # forget gate
@@ -39,7 +43,9 @@ class LSTMScratch(nn.Module):
         self.W_hq = normal(num_hiddens, vocab_size)
         self.b_q = nn.Parameter(torch.zeros(vocab_size))
 
-    def begin_state(self, batch_size: int, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+    def begin_state(
+        self, batch_size: int, device: torch.device
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         zeros = torch.zeros((batch_size, self.num_hiddens), device=device)
         return zeros, zeros.clone()  # (H, C)
 
@@ -47,17 +53,23 @@ class LSTMScratch(nn.Module):
         self, X: torch.Tensor, state: tuple[torch.Tensor, torch.Tensor]
     ) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
         H, C = state
-        tokens = X.T  # (num_steps, batch); one_hot(x) @ W is row x of W: a lookup, not a matmul
+        tokens = (
+            X.T
+        )  # (num_steps, batch); one_hot(x) @ W is row x of W: a lookup, not a matmul
         hidden_states = []
         for x in tokens:
             I = torch.sigmoid(self.W_xi[x] + H @ self.W_hi + self.b_i)
             F = torch.sigmoid(self.W_xf[x] + H @ self.W_hf + self.b_f)
             O = torch.sigmoid(self.W_xo[x] + H @ self.W_ho + self.b_o)
             C_tilde = torch.tanh(self.W_xc[x] + H @ self.W_hc + self.b_c)
-            C = F * C + I * C_tilde   # keep part of the old memory, write part of the new
-            H = O * torch.tanh(C)     # expose part of the memory as the hidden state
+            C = (
+                F * C + I * C_tilde
+            )  # keep part of the old memory, write part of the new
+            H = O * torch.tanh(C)  # expose part of the memory as the hidden state
             hidden_states.append(H)
-        outputs = torch.cat(hidden_states) @ self.W_hq + self.b_q  # (num_steps * batch, vocab)
+        outputs = (
+            torch.cat(hidden_states) @ self.W_hq + self.b_q
+        )  # (num_steps * batch, vocab)
         return outputs, (H, C)
 
 

@@ -26,12 +26,17 @@ CELLS: dict[str, type[nn.RNNBase]] = {"rnn": nn.RNN, "gru": nn.GRU, "lstm": nn.L
 
 @dataclasses.dataclass(frozen=True)
 class Params(LMParams):
-    cell: Cell = "rnn"   # recurrent layer: "rnn", "gru" or "lstm"
-    num_layers: int = 1  # stacked recurrent layers (9.3 uses 2); num_hiddens 256 is the course value
+    cell: Cell = "rnn"  # recurrent layer: "rnn", "gru" or "lstm"
+    num_layers: int = (
+        1  # stacked recurrent layers (9.3 uses 2); num_hiddens 256 is the course value
+    )
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        require(self.num_layers >= 1, f"num_layers must be at least 1, got {self.num_layers}")
+        require(
+            self.num_layers >= 1,
+            f"num_layers must be at least 1, got {self.num_layers}",
+        )
 
 
 class RNNModel(nn.Module):
@@ -48,9 +53,13 @@ class RNNModel(nn.Module):
         return (zeros, zeros.clone()) if isinstance(self.rnn, nn.LSTM) else zeros
 
     def forward(self, X: torch.Tensor, state: State) -> tuple[torch.Tensor, State]:
-        inputs = F.one_hot(X.T.long(), self.vocab_size).float()  # (num_steps, batch, vocab)
-        Y, state = self.rnn(inputs, state)                       # (num_steps, batch, hidden)
-        return self.linear(Y.reshape(-1, Y.shape[-1])), state    # (num_steps * batch, vocab)
+        inputs = F.one_hot(
+            X.T.long(), self.vocab_size
+        ).float()  # (num_steps, batch, vocab)
+        Y, state = self.rnn(inputs, state)  # (num_steps, batch, hidden)
+        return self.linear(
+            Y.reshape(-1, Y.shape[-1])
+        ), state  # (num_steps * batch, vocab)
 
 
 @experiment("rnn_concise", params=Params, data=["timemachine.txt"])

@@ -30,7 +30,9 @@ class RNNScratch(nn.Module):
         self.vocab_size, self.num_hiddens = vocab_size, num_hiddens
 
         def normal(*shape: int) -> nn.Parameter:
-            return nn.Parameter(torch.randn(*shape) * 0.01)  # N(0, 0.01²), as in the book
+            return nn.Parameter(
+                torch.randn(*shape) * 0.01
+            )  # N(0, 0.01²), as in the book
 
         self.W_xh = normal(vocab_size, num_hiddens)
         self.W_hh = normal(num_hiddens, num_hiddens)
@@ -41,7 +43,9 @@ class RNNScratch(nn.Module):
     def begin_state(self, batch_size: int, device: torch.device) -> torch.Tensor:
         return torch.zeros((batch_size, self.num_hiddens), device=device)
 
-    def forward(self, X: torch.Tensor, H: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def forward(
+        self, X: torch.Tensor, H: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         # X: (batch, num_steps) token ids. one_hot(x) @ W_xh is row x of W_xh, so the input
         # term of every time step is one row lookup instead of a matmul with a one-hot matrix.
         XW = self.W_xh[X.T]  # (num_steps, batch, hidden)
@@ -50,7 +54,9 @@ class RNNScratch(nn.Module):
             H = torch.tanh(XW_t + H @ self.W_hh + self.b_h)  # (batch, hidden)
             hidden_states.append(H)
         # the output layer has no recurrence: apply it to all steps in one matmul
-        outputs = torch.cat(hidden_states) @ self.W_hq + self.b_q  # (num_steps * batch, vocab)
+        outputs = (
+            torch.cat(hidden_states) @ self.W_hq + self.b_q
+        )  # (num_steps * batch, vocab)
         return outputs, H
 
 

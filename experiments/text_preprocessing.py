@@ -12,17 +12,24 @@ import random
 from reportgen.experiment import RunContext, experiment
 from reportgen.params import require
 from reportgen.paths import DATA_DIR
-from reportgen.text.corpus import Vocab, load_corpus_time_machine, read_time_machine, tokenize
+from reportgen.text.corpus import (
+    Vocab,
+    load_corpus_time_machine,
+    read_time_machine,
+    tokenize,
+)
 from reportgen.text.iterators import seq_data_iter_random, seq_data_iter_sequential
 
 
 @dataclasses.dataclass(frozen=True)
 class Params:
-    top_k: int = 10            # most frequent tokens to list
-    batch_size: int = 32       # minibatch shape shown for the iterators
+    top_k: int = 10  # most frequent tokens to list
+    batch_size: int = 32  # minibatch shape shown for the iterators
     num_steps: int = 35
-    max_tokens: int = 10_000   # training prefix used by the lab's models
-    toy_length: int = 35       # the book's toy sequence 0, 1, …, 34 to show how iterators split
+    max_tokens: int = 10_000  # training prefix used by the lab's models
+    toy_length: int = (
+        35  # the book's toy sequence 0, 1, …, 34 to show how iterators split
+    )
     toy_batch_size: int = 2
     toy_num_steps: int = 5
 
@@ -42,7 +49,13 @@ def run(p: Params, ctx: RunContext) -> None:
         vocab = Vocab(tokens)
         ctx.metric(f"{kind}_tokens", sum(len(line) for line in tokens))
         ctx.metric(f"{kind}_vocab_size", len(vocab))
-        ctx.table(f"{kind}_top", [{"token": tok, "freq": freq} for tok, freq in vocab.token_freqs[:p.top_k]])
+        ctx.table(
+            f"{kind}_top",
+            [
+                {"token": tok, "freq": freq}
+                for tok, freq in vocab.token_freqs[: p.top_k]
+            ],
+        )
 
     corpus, vocab = load_corpus_time_machine(DATA_DIR / "timemachine.txt")
     ctx.metric("corpus_length", len(corpus))
@@ -50,15 +63,22 @@ def run(p: Params, ctx: RunContext) -> None:
     ctx.sample("char_vocab", " ".join(repr(tok) for tok in vocab.idx_to_token))
 
     # the two iterators on the lab's real training prefix: shapes of one minibatch
-    train_corpus = corpus[:p.max_tokens]
-    for name, make in (("random", seq_data_iter_random), ("sequential", seq_data_iter_sequential)):
-        batches = list(make(train_corpus, p.batch_size, p.num_steps, random.Random(ctx.seed)))
+    train_corpus = corpus[: p.max_tokens]
+    for name, make in (
+        ("random", seq_data_iter_random),
+        ("sequential", seq_data_iter_sequential),
+    ):
+        batches = list(
+            make(train_corpus, p.batch_size, p.num_steps, random.Random(ctx.seed))
+        )
         X, Y = batches[0]
         ctx.metric(f"{name}_num_batches", len(batches))
         ctx.sample(f"{name}_shapes", f"X: {tuple(X.shape)}, Y: {tuple(Y.shape)}")
         # how each iterator splits the toy sequence 0..34 (d2l 8.3.4)
         toy = list(range(p.toy_length))
         rows = []
-        for X, Y in make(toy, p.toy_batch_size, p.toy_num_steps, random.Random(ctx.seed)):
+        for X, Y in make(
+            toy, p.toy_batch_size, p.toy_num_steps, random.Random(ctx.seed)
+        ):
             rows.append({"X": X.tolist(), "Y": Y.tolist()})
         ctx.table(f"{name}_toy", rows)

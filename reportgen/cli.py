@@ -21,18 +21,27 @@ STUDENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 PROFILE_FILE = Path("reportgen.toml")
 
-student_help = "学号, e.g. WA2214014 (letters, digits, '-' and '_'). Default: [student] id in reportgen.toml."
-set_help = "Override an experiment parameter: RUN_OR_EXPERIMENT.PARAM=VALUE (repeatable)."
-profile_help = "'course': the course's hyperparameters; 'quick': a preview in well under a minute."
+student_help = (
+    "学号, e.g. WA2214014 (letters, digits, '-' and '_'). "
+    "Default: [student] id in reportgen.toml."
+)
+set_help = (
+    "Override an experiment parameter: RUN_OR_EXPERIMENT.PARAM=VALUE (repeatable)."
+)
+profile_help = (
+    "'course': the course's hyperparameters; 'quick': a preview in well under a minute."
+)
 device_help = "Where to train: auto (CUDA when present), cpu or cuda."
 
 
-class OverrideType(click.ParamType):
-    """``--set target.param=value``, split and checked for shape here, typed later against the experiment."""
+class OverrideType(click.ParamType):  # type: ignore[type-arg]
+    """``--set target.param=value``: its shape is checked here, its type by the plan."""
 
     name = "KEY=VALUE"
 
-    def convert(self, value: t.Any, param: click.Parameter | None, ctx: click.Context | None) -> t.Any:
+    def convert(
+        self, value: t.Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> t.Any:
         from reportgen.errors import ParamError
         from reportgen.plan import Override, parse_override
 
@@ -50,9 +59,14 @@ def _student_option(value: str | None, key: str, profile: dict[str, t.Any]) -> s
     if not isinstance(chosen, str):
         raise click.BadParameter(f"{PROFILE_FILE}: student.{key} must be a string.")
     if CONTROL.search(chosen):
-        raise click.BadParameter(f"{chosen!r} contains control characters.", param_hint=f"--{key}")
+        raise click.BadParameter(
+            f"{chosen!r} contains control characters.", param_hint=f"--{key}"
+        )
     if len(chosen) > 64:
-        raise click.BadParameter(f"is {len(chosen)} characters long; at most 64 are allowed.", param_hint=f"--{key}")
+        raise click.BadParameter(
+            f"is {len(chosen)} characters long; at most 64 are allowed.",
+            param_hint=f"--{key}",
+        )
     return chosen.strip()
 
 
@@ -69,7 +83,9 @@ def _load_student_profile() -> dict[str, t.Any]:
 
 def _setup_logging(verbose: bool) -> None:
     logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO, format="%(message)s", stream=sys.stderr
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(message)s",
+        stream=sys.stderr,
     )
     logging.getLogger("fontTools").setLevel(logging.WARNING)
     logging.getLogger("matplotlib").setLevel(logging.WARNING)
@@ -91,17 +107,53 @@ def main(verbose: bool) -> None:
 @click.option("--student", "student_id", help=student_help)
 @click.option("--name", help="姓名 as printed in the report and the file name.")
 @click.option("--major", help="专业.")
-@click.option("--profile", type=click.Choice(["course", "quick"]), default="course", show_default=True, help=profile_help)
+@click.option(
+    "--profile",
+    type=click.Choice(["course", "quick"]),
+    default="course",
+    show_default=True,
+    help=profile_help,
+)
 @click.option("--set", "overrides", type=OverrideType(), multiple=True, help=set_help)
-@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True, help=device_help)
-@click.option("--notes", type=click.Path(dir_okay=False, path_type=Path), help="Your discussion (Markdown). Default: notes/<lab>.md.")
+@click.option(
+    "--device",
+    type=click.Choice(["auto", "cpu", "cuda"]),
+    default="auto",
+    show_default=True,
+    help=device_help,
+)
+@click.option(
+    "--notes",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Your discussion (Markdown). Default: notes/<lab>.md.",
+)
 @click.option("--date", help="实验日期 printed in the header. Default: today.")
-@click.option("--build-dir", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_BUILD_DIR, show_default=True)
+@click.option(
+    "--build-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_BUILD_DIR,
+    show_default=True,
+)
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=0),
+    default=0,
+    help="Runs trained at once. Default 0: one per CPU core (1 on CUDA).",
+)
 @click.option("--force", is_flag=True, help="Retrain every run even when it is cached.")
 def build(
-    lab_id: str, student_id: str | None, name: str | None, major: str | None, profile: str,
-    overrides: tuple[t.Any, ...], device: str, notes: Path | None, date: str | None,
-    build_dir: Path, force: bool,
+    lab_id: str,
+    student_id: str | None,
+    name: str | None,
+    major: str | None,
+    profile: str,
+    overrides: tuple[t.Any, ...],
+    device: str,
+    notes: Path | None,
+    date: str | None,
+    build_dir: Path,
+    jobs: int,
+    force: bool,
 ) -> None:
     """Build the report for LAB (default lab4): train what is not cached, then render."""
     from reportgen.lab import load_lab
@@ -112,20 +164,39 @@ def build(
     student_profile = _load_student_profile()
     sid = _student_option(student_id, "id", student_profile)
     if not sid:
-        raise click.UsageError("Missing --student (your 学号), or set [student] id in reportgen.toml.")
+        raise click.UsageError(
+            "Missing --student (your 学号), or set [student] id in reportgen.toml."
+        )
     if not STUDENT_ID.match(sid):
-        raise click.BadParameter(f"{sid!r} is not a student ID: use letters, digits, '-' and '_'.", param_hint="--student")
-    student = Student(sid, _student_option(name, "name", student_profile), _student_option(major, "major", student_profile))
+        raise click.BadParameter(
+            f"{sid!r} is not a student ID: use letters, digits, '-' and '_'.",
+            param_hint="--student",
+        )
+    student = Student(
+        sid,
+        _student_option(name, "name", student_profile),
+        _student_option(major, "major", student_profile),
+    )
     lab = load_lab(lab_id)
     options = BuildOptions(
-        student=student, profile=profile, overrides=tuple(overrides), device=device,
-        build_dir=build_dir, notes_path=notes, date=date, force=force,
+        student=student,
+        profile=profile,
+        overrides=tuple(overrides),
+        device=device,
+        build_dir=build_dir,
+        notes_path=notes,
+        date=date,
+        jobs=jobs,
+        force=force,
     )
     for o in overrides:
         click.echo(f"Overriding: {o.target}.{o.param} = {o.value}", err=True)
     outcome = run_build(lab, options)
     click.echo(f"Runs: {outcome.summary.line()}.", err=True)
-    for label, files in (("trained", outcome.summary.trained), ("from cache", outcome.summary.reused)):
+    for label, files in (
+        ("trained", outcome.summary.trained),
+        ("from cache", outcome.summary.reused),
+    ):
         if files:
             click.echo(f"  {label}: {', '.join(files)}", err=True)
     click.echo(f"Report: {outcome.pdf}", err=True)
@@ -134,7 +205,12 @@ def build(
 
 
 @main.command("list")
-@click.option("--build-dir", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_BUILD_DIR, show_default=True)
+@click.option(
+    "--build-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_BUILD_DIR,
+    show_default=True,
+)
 def list_command(build_dir: Path) -> None:
     """List labs, experiments and cached runs (imports no torch)."""
     from reportgen.inventory import describe_inventory
@@ -144,10 +220,23 @@ def list_command(build_dir: Path) -> None:
 
 @main.command()
 @click.argument("lab_id", metavar="LAB", default="lab4")
-@click.option("--profile", type=click.Choice(["course", "quick"]), default="course", show_default=True, help=profile_help)
+@click.option(
+    "--profile",
+    type=click.Choice(["course", "quick"]),
+    default="course",
+    show_default=True,
+    help=profile_help,
+)
 @click.option("--set", "overrides", type=OverrideType(), multiple=True, help=set_help)
-@click.option("--build-dir", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_BUILD_DIR, show_default=True)
-def status(lab_id: str, profile: str, overrides: tuple[t.Any, ...], build_dir: Path) -> None:
+@click.option(
+    "--build-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_BUILD_DIR,
+    show_default=True,
+)
+def status(
+    lab_id: str, profile: str, overrides: tuple[t.Any, ...], build_dir: Path
+) -> None:
     """Show which runs of LAB are cached, stale or missing, and the time left to train."""
     from reportgen.inventory import describe_status
     from reportgen.lab import load_lab

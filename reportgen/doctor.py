@@ -26,20 +26,34 @@ def _torch() -> Check:
     try:
         import torch
     except ImportError as exc:
-        return Check("torch", False, str(exc), "bash scripts/setup.sh  (installs torch==2.13.0)")
+        return Check(
+            "torch", False, str(exc), "bash scripts/setup.sh  (installs torch==2.13.0)"
+        )
     cuda = torch.cuda.is_available()
-    device = f"CUDA ({torch.cuda.get_device_name(0)})" if cuda else "CPU only (no CUDA device)"
-    return Check("torch", True, f"{torch.__version__}, {device}, {torch.get_num_threads()} threads")
+    device = (
+        f"CUDA ({torch.cuda.get_device_name(0)})"
+        if cuda
+        else "CPU only (no CUDA device)"
+    )
+    return Check(
+        "torch",
+        True,
+        f"{torch.__version__}, {device}, {torch.get_num_threads()} threads",
+    )
 
 
 def _fonts() -> list[Check]:
     checks = []
     for family, package in fonts.FONT_PACKAGES.items():
         files = fonts.font_files(family)
-        checks.append(Check(
-            f"font {family}", bool(files), str(files[0]) if files else "not found by fontconfig",
-            f"sudo apt-get install {package}",
-        ))
+        checks.append(
+            Check(
+                f"font {family}",
+                bool(files),
+                str(files[0]) if files else "not found by fontconfig",
+                f"sudo apt-get install {package}",
+            )
+        )
     return checks
 
 
@@ -60,8 +74,17 @@ def _matplotlib_font() -> Check:
             fig.savefig(_devnull(), format="svg")
             plt.close(fig)
     except Exception as exc:  # any failure here means figures cannot be drawn
-        return Check("matplotlib CJK", False, str(exc).splitlines()[0], "sudo apt-get install fonts-noto-cjk")
-    return Check("matplotlib CJK", True, f"matplotlib {matplotlib.__version__} draws 困惑度 with {fonts.SANS}")
+        return Check(
+            "matplotlib CJK",
+            False,
+            str(exc).splitlines()[0],
+            "sudo apt-get install fonts-noto-cjk",
+        )
+    return Check(
+        "matplotlib CJK",
+        True,
+        f"matplotlib {matplotlib.__version__} draws 困惑度 with {fonts.SANS}",
+    )
 
 
 def _weasyprint() -> Check:
@@ -69,20 +92,34 @@ def _weasyprint() -> Check:
         version = importlib.metadata.version("weasyprint")
         import weasyprint  # noqa: F401  (loads Pango)
     except Exception as exc:
-        return Check("weasyprint/pango", False, str(exc).splitlines()[0],
-                     "sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0")
-    return Check("weasyprint/pango", True, f"weasyprint {version}, Pango {weasyprint.__pango_version__ if hasattr(weasyprint, '__pango_version__') else 'loaded'}")
+        return Check(
+            "weasyprint/pango",
+            False,
+            str(exc).splitlines()[0],
+            "sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0",
+        )
+    return Check(
+        "weasyprint/pango",
+        True,
+        f"weasyprint {version}, Pango loaded",
+    )
 
 
 def _data_files() -> list[Check]:
     from reportgen.store import sha256_file
 
-    expected = {"timemachine.txt": "8424dbd9532ac81f7e5f0b6add90e6952baea29158309d7d1bf3884f4e12c516"}
+    expected = {
+        "timemachine.txt": "8424dbd9532ac81f7e5f0b6add90e6952baea29158309d7d1bf3884f4e12c516"
+    }
     checks = []
     for name, digest in expected.items():
         path = DATA_DIR / name
         ok = path.is_file() and sha256_file(path) == digest
-        detail = "sha256 matches data/SOURCES.md" if ok else ("missing" if not path.is_file() else "sha256 differs")
+        detail = (
+            "sha256 matches data/SOURCES.md"
+            if ok
+            else ("missing" if not path.is_file() else "sha256 differs")
+        )
         checks.append(Check(f"data {name}", ok, detail, f"git checkout -- data/{name}"))
     return checks
 

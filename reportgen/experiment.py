@@ -19,7 +19,7 @@ from pathlib import Path
 from reportgen.errors import ExperimentError
 from reportgen.paths import EXPERIMENTS_DIR
 
-Number = t.Union[int, float]
+Number = int | float
 ProgressCallback = t.Callable[[int, int, dict[str, float]], None]
 
 
@@ -28,7 +28,7 @@ class Experiment:
     """A registered experiment: its function, parameter class, data files and source file."""
 
     name: str
-    run: t.Callable[[t.Any, "RunContext"], None]
+    run: t.Callable[[t.Any, RunContext], None]
     params_cls: type
     data_files: tuple[str, ...]
     source_path: Path
@@ -44,7 +44,9 @@ _REGISTRY: dict[str, Experiment] = {}
 
 def experiment(
     name: str, *, params: type, data: t.Sequence[str] = ()
-) -> t.Callable[[t.Callable[[t.Any, RunContext], None]], t.Callable[[t.Any, RunContext], None]]:
+) -> t.Callable[
+    [t.Callable[[t.Any, RunContext], None]], t.Callable[[t.Any, RunContext], None]
+]:
     """Register ``run(p, ctx)`` as experiment ``name`` with parameter dataclass ``params``.
 
     ``data`` names the files under ``data/`` the experiment reads; their hashes enter the run key.
@@ -52,7 +54,9 @@ def experiment(
     if not dataclasses.is_dataclass(params):
         raise TypeError(f"experiment {name!r}: params must be a dataclass")
 
-    def register(fn: t.Callable[[t.Any, RunContext], None]) -> t.Callable[[t.Any, RunContext], None]:
+    def register(
+        fn: t.Callable[[t.Any, RunContext], None],
+    ) -> t.Callable[[t.Any, RunContext], None]:
         source = Path(sys.modules[fn.__module__].__file__ or "")
         _REGISTRY[name] = Experiment(name, fn, params, tuple(data), source)
         return fn
@@ -102,7 +106,9 @@ class RunContext:
     ) -> None:
         self.seed = seed
         self.device = device
-        self.rng = random.Random(seed)  # all Python-level randomness of a run (batch order, offsets)
+        self.rng = random.Random(
+            seed
+        )  # all Python-level randomness of a run (batch order, offsets)
         self.metrics: dict[str, Number | str] = {}
         self.series: dict[str, list[list[Number]]] = {}
         self.samples: dict[str, str] = {}
@@ -112,7 +118,9 @@ class RunContext:
     def metric(self, name: str, value: Number | str) -> None:
         """Record one scalar result, e.g. the final perplexity."""
         if isinstance(value, float) and not math.isfinite(value):
-            raise ValueError(f"metric {name!r} is {value}; record divergence with check_finite")
+            raise ValueError(
+                f"metric {name!r} is {value}; record divergence with check_finite"
+            )
         self.metrics[name] = value
 
     def log(self, series: str, step: Number, value: Number) -> None:
@@ -128,7 +136,7 @@ class RunContext:
         self.tables[name] = rows
 
     def progress(self, step: int, total: int, **info: float) -> None:
-        """Report progress (step of total, plus numbers such as perplexity) to the build's display."""
+        """Report progress (step of total, plus e.g. perplexity) to the build's display."""
         if self._on_progress is not None:
             self._on_progress(step, total, info)
 

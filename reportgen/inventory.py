@@ -19,7 +19,9 @@ def latest_keys_path(build_dir: Path, lab_id: str, profile: str) -> Path:
     return build_dir / "cache" / "latest" / f"{lab_id}-{profile}.json"
 
 
-def record_latest_keys(build_dir: Path, lab_id: str, profile: str, keys: t.Mapping[str, str]) -> None:
+def record_latest_keys(
+    build_dir: Path, lab_id: str, profile: str, keys: t.Mapping[str, str]
+) -> None:
     """Remember the key each run of the lab had in this build."""
     path = latest_keys_path(build_dir, lab_id, profile)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -28,7 +30,9 @@ def record_latest_keys(build_dir: Path, lab_id: str, profile: str, keys: t.Mappi
 
 def _latest_keys(build_dir: Path, lab_id: str, profile: str) -> dict[str, str]:
     try:
-        data = json.loads(latest_keys_path(build_dir, lab_id, profile).read_text(encoding="utf-8"))
+        data = json.loads(
+            latest_keys_path(build_dir, lab_id, profile).read_text(encoding="utf-8")
+        )
     except (OSError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}
@@ -39,7 +43,11 @@ def experiment_names(directory: Path = EXPERIMENTS_DIR) -> dict[str, str]:
     names = {}
     for path in sorted(directory.glob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "experiment" and node.args:
+            if (
+                isinstance(node, ast.Call)
+                and getattr(node.func, "id", None) == "experiment"
+                and node.args
+            ):
                 first = node.args[0]
                 if isinstance(first, ast.Constant) and isinstance(first.value, str):
                     names[first.value] = path.name
@@ -56,15 +64,22 @@ def describe_inventory(build_dir: Path) -> str:
     lines = ["Labs:"]
     for lab_id in available_labs():
         lab = load_lab(lab_id)
-        lines.append(f"  {lab_id:<12} {lab.title} ({len(lab.runs)} runs; profiles: {', '.join(lab.profiles)})")
+        lines.append(
+            f"  {lab_id:<12} {lab.title} ({len(lab.runs)} runs;"
+            f" profiles: {', '.join(lab.profiles)})"
+        )
     lines.append("Experiments:")
     for name, file in experiment_names().items():
-        lines.append(f"  {name:<20} experiments/{file:<24} {cached.get(name, 0)} cached run(s)")
+        lines.append(
+            f"  {name:<20} experiments/{file:<24} {cached.get(name, 0)} cached run(s)"
+        )
     lines.append(f"Cache: {sum(cached.values())} run(s) in {store.root}")
     return "\n".join(lines)
 
 
-def describe_status(lab: LabSpec, profile: str, overrides: tuple[t.Any, ...], build_dir: Path) -> str:
+def describe_status(
+    lab: LabSpec, profile: str, overrides: tuple[t.Any, ...], build_dir: Path
+) -> str:
     from reportgen.plan import plan
 
     store = Store(build_dir / "cache")
@@ -80,8 +95,14 @@ def describe_status(lab: LabSpec, profile: str, overrides: tuple[t.Any, ...], bu
             lines.append(f"  missing  {run.id}")
             unknown += 1
             continue
-        changed = [k for k, v in previous.params.items() if getattr(run.params, k, v) != v]
-        why = f"params changed: {', '.join(changed)}" if changed else "code or data changed"
+        changed = [
+            k for k, v in previous.params.items() if getattr(run.params, k, v) != v
+        ]
+        why = (
+            f"params changed: {', '.join(changed)}"
+            if changed
+            else "code or data changed"
+        )
         lines.append(f"  stale    {run.id} ({why})")
         epochs_then = previous.params.get("num_epochs") or 1
         epochs_now = getattr(run.params, "num_epochs", epochs_then)

@@ -22,7 +22,7 @@ class RunSpec:
     experiment: str
     params: dict[str, t.Any]  # overrides of the experiment's defaults
     seed: int
-    label: str                # how figures and tables name this run
+    label: str  # how figures and tables name this run
 
 
 @dataclasses.dataclass(frozen=True)
@@ -43,10 +43,10 @@ class LabSpec:
     title: str
     course: str
     template: str
-    notes: str                                # default path of the student's discussion
+    notes: str  # default path of the student's discussion
     runs: tuple[RunSpec, ...]
     figures: tuple[FigureSpec, ...]
-    profiles: dict[str, dict[str, t.Any]]     # profile name -> parameter overrides
+    profiles: dict[str, dict[str, t.Any]]  # profile name -> parameter overrides
     path: Path
 
     def run(self, run_id: str) -> RunSpec:
@@ -68,7 +68,11 @@ def load_lab(lab_id: str, directory: Path = LABS_DIR) -> LabSpec:
 
         labs = available_labs(directory)
         close = difflib.get_close_matches(lab_id, labs, n=1)
-        hint = f" Did you mean '{close[0]}'?" if close else f" Available: {', '.join(labs)}."
+        hint = (
+            f" Did you mean '{close[0]}'?"
+            if close
+            else f" Available: {', '.join(labs)}."
+        )
         raise LabSpecError(f"Unknown lab '{lab_id}'.{hint}")
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -107,13 +111,15 @@ def _parse(raw: dict[str, t.Any], path: Path) -> LabSpec:
     runs = []
     for run_id in runs_table:
         r = top.sub("runs").sub(run_id)
-        runs.append(RunSpec(
-            id=run_id,
-            experiment=r.get("experiment", str),
-            params=dict(r.get("params", dict, {})),
-            seed=r.get("seed", int, default_seed),
-            label=r.get("label", str, run_id),
-        ))
+        runs.append(
+            RunSpec(
+                id=run_id,
+                experiment=r.get("experiment", str),
+                params=dict(r.get("params", dict, {})),
+                seed=r.get("seed", int, default_seed),
+                label=r.get("label", str, run_id),
+            )
+        )
     run_ids = {r.id for r in runs}
     figures = []
     for i, fig_raw in enumerate(top.get("figures", list, [])):
@@ -122,18 +128,35 @@ def _parse(raw: dict[str, t.Any], path: Path) -> LabSpec:
         for run_id in fig_runs:
             if run_id not in run_ids:
                 f.fail("runs", f"unknown run {run_id!r}")
-        figures.append(FigureSpec(
-            id=f.get("id", str), runs=fig_runs, series=f.get("series", str),
-            title=f.get("title", str, ""), xlabel=f.get("xlabel", str, ""),
-            ylabel=f.get("ylabel", str, ""), logy=f.get("logy", bool, False),
-        ))
-    profiles = {"course": {}} | {name: dict(v) for name, v in top.get("profiles", dict, {}).items()}
+        figures.append(
+            FigureSpec(
+                id=f.get("id", str),
+                runs=fig_runs,
+                series=f.get("series", str),
+                title=f.get("title", str, ""),
+                xlabel=f.get("xlabel", str, ""),
+                ylabel=f.get("ylabel", str, ""),
+                logy=f.get("logy", bool, False),
+            )
+        )
+    profiles = {"course": {}} | {
+        name: dict(v) for name, v in top.get("profiles", dict, {}).items()
+    }
     for name in profiles:
         if name not in PROFILES:
-            top.fail(f"profiles.{name}", f"unknown profile; expected one of {', '.join(PROFILES)}")
+            top.fail(
+                f"profiles.{name}",
+                f"unknown profile; expected one of {', '.join(PROFILES)}",
+            )
     return LabSpec(
-        id=path.stem, number=top.get("number", int), title=top.get("title", str),
-        course=top.get("course", str), template=top.get("template", str),
+        id=path.stem,
+        number=top.get("number", int),
+        title=top.get("title", str),
+        course=top.get("course", str),
+        template=top.get("template", str),
         notes=top.get("notes", str, f"notes/{path.stem}.md"),
-        runs=tuple(runs), figures=tuple(figures), profiles=profiles, path=path,
+        runs=tuple(runs),
+        figures=tuple(figures),
+        profiles=profiles,
+        path=path,
     )

@@ -12,7 +12,7 @@ import typing as t
 
 from reportgen.errors import ParamError
 
-ParamValue = t.Union[int, float, bool, str]
+ParamValue = int | float | bool | str
 
 
 def field_types(params_cls: type) -> dict[str, t.Any]:
@@ -27,11 +27,20 @@ def convert(key: str, value: object, declared: t.Any) -> ParamValue:
         choices = t.get_args(declared)
         if value in choices:
             return t.cast(ParamValue, value)
-        raise ParamError(f"{key} expects one of {', '.join(map(repr, choices))}, got {value!r}.")
+        raise ParamError(
+            f"{key} expects one of {', '.join(map(repr, choices))}, got {value!r}."
+        )
     if declared is bool:
         if isinstance(value, bool):
             return value
-        if isinstance(value, str) and value.lower() in {"true", "false", "1", "0", "yes", "no"}:
+        if isinstance(value, str) and value.lower() in {
+            "true",
+            "false",
+            "1",
+            "0",
+            "yes",
+            "no",
+        }:
             return value.lower() in {"true", "1", "yes"}
     elif declared is int:
         if isinstance(value, int) and not isinstance(value, bool):

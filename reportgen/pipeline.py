@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
+import os
 import re
 import time
 import typing as t
@@ -33,10 +34,11 @@ class BuildOptions:
     profile: str = "course"
     overrides: tuple[Override, ...] = ()
     device: str = "auto"
+    jobs: int = 0  # runs trained at once; 0: one per CPU core (1 on CUDA)
     build_dir: Path = Path("build")
     notes_path: Path | None = None  # None: the lab's default, notes/<lab>.md
-    date: str | None = None         # 实验日期; None: today
-    force: bool = False             # retrain even what the store has
+    date: str | None = None  # 实验日期; None: today
+    force: bool = False  # retrain even what the store has
 
 
 @dataclasses.dataclass(frozen=True)
@@ -63,18 +65,32 @@ def build(lab: LabSpec, options: BuildOptions) -> BuildOutcome:
     planned = plan(lab, options.profile, options.overrides)
     device = resolve_device(options.device)
     store = Store(options.build_dir / "cache")
-    log.info("Building %s (%s profile) on %s: %d runs planned.", lab.id, options.profile, device, len(planned))
-    results, summary = execute(planned, store, device, force=options.force)
-    record_latest_keys(options.build_dir, lab.id, options.profile, {r.id: r.key for r in planned})
+    log.info(
+        "Building %s (%s profile) on %s: %d runs planned.",
+        lab.id,
+        options.profile,
+        device,
+        len(planned),
+    )
+    jobs = options.jobs or (1 if device == "cuda" else (os.cpu_count() or 1))
+    results, summary = execute(planned, store, device, jobs=jobs, force=options.force)
+    record_latest_keys(
+        options.build_dir, lab.id, options.profile, {r.id: r.key for r in planned}
+    )
 
     out_dir = options.build_dir / lab.id
     markdown_path, pdf_path, warnings = render(lab, planned, results, options, out_dir)
-    return BuildOutcome(markdown_path, pdf_path, summary, tuple(warnings), time.perf_counter() - started)
+    return BuildOutcome(
+        markdown_path, pdf_path, summary, tuple(warnings), time.perf_counter() - started
+    )
 
 
 def render(
-    lab: LabSpec, planned: t.Sequence[PlannedRun], results: t.Mapping[str, RunResult],
-    options: BuildOptions, out_dir: Path,
+    lab: LabSpec,
+    planned: t.Sequence[PlannedRun],
+    results: t.Mapping[str, RunResult],
+    options: BuildOptions,
+    out_dir: Path,
 ) -> tuple[Path, Path, list[str]]:
     """Figures, Markdown, HTML and PDF from stored results. Imports no torch."""
     from reportgen.render.report import render_report
@@ -84,9 +100,20 @@ def render(
     date = options.date or dt.date.today().isoformat()
     basename = report_basename(options.student, lab)
     try:
-        return render_report(lab, planned, results, options.student, options.profile, date,
-                             notes_path, out_dir, basename)
+        return render_report(
+            lab,
+            planned,
+            results,
+            options.student,
+            options.profile,
+            date,
+            notes_path,
+            out_dir,
+            basename,
+        )
     except ReportgenError:
         raise
     except OSError as exc:
-        raise ReportgenError(f"Cannot write the report into {out_dir}: {exc.strerror or exc}.") from exc
+        raise ReportgenError(
+            f"Cannot write the report into {out_dir}: {exc.strerror or exc}."
+        ) from exc

@@ -50,11 +50,15 @@ def parse_override(text: str) -> Override:
     name, sep, value = text.partition("=")
     target, dot, param = name.strip().partition(".")
     if not sep or not dot or not target or not param:
-        raise ParamError(f"--set expects target.param=value (e.g. rnn_scratch.num_hiddens=256), got {text!r}.")
+        raise ParamError(
+            f"--set expects target.param=value (e.g. rnn_scratch.num_hiddens=256), got {text!r}."
+        )
     return Override(target, param.strip(), value.strip())
 
 
-def plan(lab: LabSpec, profile: str = "course", overrides: t.Sequence[Override] = ()) -> list[PlannedRun]:
+def plan(
+    lab: LabSpec, profile: str = "course", overrides: t.Sequence[Override] = ()
+) -> list[PlannedRun]:
     """Resolve every run of ``lab`` to typed params and a cache key."""
     experiments = load_experiments()
     _check_override_targets(lab, overrides)
@@ -63,19 +67,27 @@ def plan(lab: LabSpec, profile: str = "course", overrides: t.Sequence[Override] 
         if spec.experiment not in experiments:
             close = difflib.get_close_matches(spec.experiment, experiments, n=1)
             hint = f" Did you mean '{close[0]}'?" if close else ""
-            raise ParamError(f"{lab.path.name}: runs.{spec.id}: unknown experiment '{spec.experiment}'.{hint}")
+            raise ParamError(
+                f"{lab.path.name}: runs.{spec.id}: unknown experiment '{spec.experiment}'.{hint}"
+            )
         exp = experiments[spec.experiment]
         declared = params_mod.field_types(exp.params_cls)
         values: dict[str, object] = dict(spec.params)
-        params_mod.resolve(exp.params_cls, values, f"{lab.path.name}: runs.{spec.id}.params")
-        values |= {k: v for k, v in lab.profiles.get(profile, {}).items() if k in declared}
+        params_mod.resolve(
+            exp.params_cls, values, f"{lab.path.name}: runs.{spec.id}.params"
+        )
+        values |= {
+            k: v for k, v in lab.profiles.get(profile, {}).items() if k in declared
+        }
         where = spec.id
         for o in overrides:
             if o.target in (spec.id, spec.experiment):
                 values[o.param] = o.value
                 where = o.target
         p = params_mod.resolve(exp.params_cls, values, where)
-        key = run_key(exp.name, code_hash(exp), params_mod.as_dict(p), spec.seed, data_hashes(exp))
+        key = run_key(
+            exp.name, code_hash(exp), params_mod.as_dict(p), spec.seed, data_hashes(exp)
+        )
         planned.append(PlannedRun(spec, exp, p, key))
     return planned
 
@@ -86,13 +98,19 @@ def _check_override_targets(lab: LabSpec, overrides: t.Sequence[Override]) -> No
         if o.target not in names:
             close = difflib.get_close_matches(o.target, names, n=1)
             hint = f" Did you mean '{close[0]}'?" if close else ""
-            raise ParamError(f"--set {o.target}.{o.param}: lab {lab.id} has no run or experiment '{o.target}'.{hint}")
+            raise ParamError(
+                f"--set {o.target}.{o.param}: lab {lab.id} has no run or experiment"
+                f" '{o.target}'.{hint}"
+            )
 
 
 def code_sources(exp: Experiment) -> dict[str, str]:
     """The code a run of ``exp`` executes: its source file and the keyed modules it imports."""
     paths = [exp.source_path, *sorted(_keyed_imports(exp.source_path))]
-    return {p.relative_to(PROJECT_ROOT).as_posix(): p.read_text(encoding="utf-8") for p in paths}
+    return {
+        p.relative_to(PROJECT_ROOT).as_posix(): p.read_text(encoding="utf-8")
+        for p in paths
+    }
 
 
 def code_hash(exp: Experiment) -> str:

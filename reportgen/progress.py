@@ -17,8 +17,11 @@ log = logging.getLogger("reportgen.progress")
 class RunProgress:
     """Progress of one run; call :meth:`update` from the run context, :meth:`close` at the end."""
 
-    def __init__(self, label: str, interactive: bool | None = None) -> None:
+    def __init__(
+        self, label: str, position: int = 0, interactive: bool | None = None
+    ) -> None:
         self.label = label
+        self.position = position
         self.interactive = sys.stderr.isatty() if interactive is None else interactive
         self._bar: t.Any = None
         self._started = time.perf_counter()
@@ -30,13 +33,22 @@ class RunProgress:
             if self._bar is None:
                 from tqdm import tqdm
 
-                self._bar = tqdm(total=total, desc=self.label, unit="epoch", leave=False, file=sys.stderr)
+                self._bar = tqdm(
+                    total=total,
+                    desc=self.label,
+                    unit="epoch",
+                    leave=False,
+                    file=sys.stderr,
+                    position=self.position,
+                )
             self._bar.set_postfix_str(postfix, refresh=False)
             self._bar.update(step - self._bar.n)
         elif step >= total * self._next_log_fraction or step == total:
             elapsed = time.perf_counter() - self._started
             eta = elapsed / step * (total - step)
-            log.info("%s: epoch %d/%d, %s, ETA %.0f s", self.label, step, total, postfix, eta)
+            log.info(
+                "%s: epoch %d/%d, %s, ETA %.0f s", self.label, step, total, postfix, eta
+            )
             while self._next_log_fraction * total <= step:
                 self._next_log_fraction += 0.1
 

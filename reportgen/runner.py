@@ -1,22 +1,27 @@
 """Executing planned runs: reuse what the store has, train what it lacks, record everything.
 
-Each run is seeded (torch and the run's own ``random.Random``), timed, and stored with its
-resolved params, seed, device and torch version. A run whose loss turns inf/NaN is stored as
-``diverged`` with the step; it does not stop the build.
+Missing runs train in worker processes, ``jobs`` at a time, one torch thread each: the lab's
+models are too small to keep two threads busy, but two processes keep two cores busy (see
+docs/performance.md). Each run is seeded (torch and the run's own ``random.Random``), timed,
+and stored as soon as it finishes, with its resolved params, seed, device and torch version.
+A run whose loss turns inf/NaN is stored as ``diverged`` with the step; it does not stop the build.
 """
 
 from __future__ import annotations
 
+import concurrent.futures
 import dataclasses
 import datetime as dt
 import importlib.metadata
 import logging
+import multiprocessing
+import queue
 import time
 import typing as t
 
 from reportgen import params as params_mod
 from reportgen.errors import ExperimentError
-from reportgen.experiment import Diverged, RunContext
+from reportgen.experiment import Diverged, RunContext, load_experiments
 from reportgen.plan import PlannedRun, code_sources
 from reportgen.progress import RunProgress
 from reportgen.store import RunResult, Store
@@ -38,67 +43,187 @@ class ExecutionSummary:
 
 
 def execute(
-    runs: t.Sequence[PlannedRun], store: Store, device: str, force: bool = False
+    runs: t.Sequence[PlannedRun],
+    store: Store,
+    device: str,
+    jobs: int = 1,
+    force: bool = False,
 ) -> tuple[dict[str, RunResult], ExecutionSummary]:
     """Make sure every planned run has a stored result; return them by run id."""
     summary = ExecutionSummary()
     results: dict[str, RunResult] = {}
-    missing = [r for r in runs if force or store.load(r.key) is None]
+    missing = []
     for run in runs:
-        if run not in missing:
-            cached = store.load(run.key)
-            assert cached is not None
+        cached = None if force else store.load(run.key)
+        if cached is None:
+            missing.append(run)
+        else:
             results[run.id] = cached
             summary.reused.append(run.id)
-    for index, run in enumerate(missing, 1):
-        label = f"[{index}/{len(missing)}] {run.id}"
-        result = train_one(run, device, label)
+    for result in _train_all(missing, device, jobs):
         store.save(result)
-        results[run.id] = result
-        summary.trained.append(run.id)
-        if result.status == "diverged":
-            summary.diverged.append(run.id)
-        log.info("%s: done in %.1f s%s", label, result.wall_seconds, _headline(result))
-    for run in runs:
-        if results[run.id].status == "diverged" and run.id not in summary.diverged:
-            summary.diverged.append(run.id)
+        run_id = next(r.id for r in missing if r.key == result.key)
+        results[run_id] = result
+        summary.trained.append(run_id)
+    summary.diverged = [r.id for r in runs if results[r.id].status == "diverged"]
     return {r.id: results[r.id] for r in runs}, summary
 
 
-def train_one(run: PlannedRun, device: str, label: str) -> RunResult:
+def _train_all(
+    missing: t.Sequence[PlannedRun], device: str, jobs: int
+) -> t.Iterator[RunResult]:
+    """Train the missing runs, in this process (jobs=1) or in a pool; yield results as they end."""
+    labels = {r.id: f"[{i}/{len(missing)}] {r.id}" for i, r in enumerate(missing, 1)}
+    if jobs <= 1 or len(missing) <= 1:
+        for run in missing:
+            progress = RunProgress(labels[run.id])
+            try:
+                yield _finished(
+                    train_one(
+                        run.id,
+                        run.key,
+                        run.experiment.name,
+                        _plain(run.params),
+                        run.spec.seed,
+                        device,
+                        progress.update,
+                    ),
+                    labels[run.id],
+                )
+            finally:
+                progress.close()
+        return
+
+    # spawn, not fork: a forked child would inherit torch's thread pools in an unknown state
+    mp = multiprocessing.get_context("spawn")
+    updates: queue.Queue[tuple[str, int, int, dict[str, float]]] = mp.Manager().Queue()
+    bars: dict[str, RunProgress] = {}
+    with concurrent.futures.ProcessPoolExecutor(
+        max_workers=jobs, mp_context=mp
+    ) as pool:
+        futures = {
+            pool.submit(
+                _train_in_worker,
+                run.id,
+                run.key,
+                run.experiment.name,
+                _plain(run.params),
+                run.spec.seed,
+                device,
+                updates,
+            ): run
+            for run in missing
+        }
+        pending = set(futures)
+        try:
+            while pending:
+                done, pending = concurrent.futures.wait(pending, timeout=0.2)
+                _drain(updates, bars, labels)
+                for future in done:
+                    run = futures[future]
+                    bars.pop(run.id, RunProgress("")).close()
+                    yield _finished(future.result(), labels[run.id])
+        except BaseException:
+            for future in pending:
+                future.cancel()
+            raise
+        finally:
+            for bar in bars.values():
+                bar.close()
+
+
+def _plain(params: t.Any) -> dict[str, params_mod.ParamValue]:
+    """Params as a plain dict: picklable into a worker, where the dataclass is rebuilt."""
+    return params_mod.as_dict(params)
+
+
+def _drain(
+    updates: queue.Queue[tuple[str, int, int, dict[str, float]]],
+    bars: dict[str, RunProgress],
+    labels: dict[str, str],
+) -> None:
+    """Show the progress messages the workers sent since the last look."""
+    while True:
+        try:
+            run_id, step, total, info = updates.get_nowait()
+        except queue.Empty:
+            return
+        bar = bars.setdefault(run_id, RunProgress(labels[run_id], position=len(bars)))
+        bar.update(step, total, info)
+
+
+def _finished(result: RunResult, label: str) -> RunResult:
+    ppl = result.metrics.get("perplexity")
+    headline = f", perplexity {ppl:.3f}" if isinstance(ppl, float) else ""
+    if result.status == "diverged":
+        headline = f", diverged at step {result.diverged_at}"
+    log.info("%s: done in %.1f s%s", label, result.wall_seconds, headline)
+    return result
+
+
+def _train_in_worker(
+    run_id: str,
+    key: str,
+    experiment: str,
+    params: dict[str, t.Any],
+    seed: int,
+    device: str,
+    updates: queue.Queue[tuple[str, int, int, dict[str, float]]],
+) -> RunResult:
+    """Entry point of a worker process: train one run, sending progress to the parent."""
+
+    def report(step: int, total: int, info: dict[str, float]) -> None:
+        updates.put((run_id, step, total, info))
+
+    return train_one(run_id, key, experiment, params, seed, device, report)
+
+
+def train_one(
+    run_id: str,
+    key: str,
+    experiment: str,
+    params: dict[str, t.Any],
+    seed: int,
+    device: str,
+    on_progress: t.Callable[[int, int, dict[str, float]], None],
+) -> RunResult:
     """Run one experiment now, seeded and timed, and return its result (not yet stored)."""
     import torch
 
     from reportgen.device import configure_threads, describe_device
 
+    exp = load_experiments()[experiment]
     threads = configure_threads()
-    torch.manual_seed(run.spec.seed)
-    progress = RunProgress(label)
-    ctx = RunContext(run.spec.seed, device, on_progress=progress.update)
-    started_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    torch.manual_seed(seed)
+    ctx = RunContext(seed, device, on_progress=on_progress)
+    started_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     started = time.perf_counter()
     status, diverged_at = "ok", None
     try:
-        run.experiment.run(run.params, ctx)
+        exp.run(exp.params_cls(**params), ctx)
     except Diverged as exc:
         status, diverged_at = "diverged", exc.step
-        log.warning("%s diverged: %s", run.id, exc)
+        log.warning("%s diverged: %s", run_id, exc)
     except Exception as exc:
-        raise ExperimentError(f"Run '{run.id}' (experiment {run.experiment.name}) failed: "
-                              f"{type(exc).__name__}: {exc}") from exc
-    finally:
-        progress.close()
+        raise ExperimentError(
+            f"Run '{run_id}' (experiment {experiment}) failed: "
+            f"{type(exc).__name__}: {exc}"
+        ) from exc
     return RunResult(
-        key=run.key, experiment=run.experiment.name, params=params_mod.as_dict(run.params),
-        seed=run.spec.seed, status=status, device=device, device_name=describe_device(device, threads),
-        torch_version=importlib.metadata.version("torch"), started_at=started_at,
+        key=key,
+        experiment=experiment,
+        params=params,
+        seed=seed,
+        status=status,
+        device=device,
+        device_name=describe_device(device, threads),
+        torch_version=importlib.metadata.version("torch"),
+        started_at=started_at,
         wall_seconds=time.perf_counter() - started,
-        sources=code_sources(run.experiment),
-        metrics=ctx.metrics, series=ctx.series, samples=ctx.samples, tables=ctx.tables,
+        sources=code_sources(exp),
+        metrics=ctx.metrics,
+        series=ctx.series,
+        samples=ctx.samples,
+        tables=ctx.tables,
         diverged_at=diverged_at,
     )
-
-
-def _headline(result: RunResult) -> str:
-    ppl = result.metrics.get("perplexity")
-    return f", perplexity {ppl:.3f}" if isinstance(ppl, float) else ""

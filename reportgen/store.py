@@ -36,7 +36,10 @@ def canonical_json(obj: object) -> str:
 
 
 def run_key(
-    experiment: str, code_hash: str, params: t.Mapping[str, object], seed: int,
+    experiment: str,
+    code_hash: str,
+    params: t.Mapping[str, object],
+    seed: int,
     data_hashes: t.Mapping[str, str],
 ) -> str:
     """sha256 of one canonical JSON of: experiment name, code hash, params, seed, data hashes.
@@ -46,8 +49,11 @@ def run_key(
     rendering changes never retrain.
     """
     payload = {
-        "experiment": experiment, "code": code_hash, "params": dict(params),
-        "seed": seed, "data": dict(data_hashes),
+        "experiment": experiment,
+        "code": code_hash,
+        "params": dict(params),
+        "seed": seed,
+        "data": dict(data_hashes),
     }
     return hashlib.sha256(canonical_json(payload).encode()).hexdigest()
 
@@ -66,7 +72,9 @@ class RunResult:
     torch_version: str
     started_at: str
     wall_seconds: float
-    sources: dict[str, str]  # path -> text of the code that ran (experiment + keyed library modules)
+    sources: dict[
+        str, str
+    ]  # path -> text of the code that ran (experiment + keyed library modules)
     metrics: dict[str, t.Any]
     series: dict[str, list[list[float]]]
     samples: dict[str, str]
@@ -77,7 +85,8 @@ class RunResult:
         body = dataclasses.asdict(self)
         return json.dumps(
             {"format": RESULT_FORMAT, "checksum": _checksum(body), "result": body},
-            ensure_ascii=False, indent=1,
+            ensure_ascii=False,
+            indent=1,
         )
 
     @classmethod
@@ -118,7 +127,9 @@ class Store:
         try:
             result = RunResult.from_json(text)
         except (ValueError, KeyError, TypeError) as exc:
-            log.warning("Cache entry %s is corrupt (%s); it will be rerun.", key[:12], exc)
+            log.warning(
+                "Cache entry %s is corrupt (%s); it will be rerun.", key[:12], exc
+            )
             return None
         if result.key != key:
             log.warning("Cache entry %s holds another key; it will be rerun.", key[:12])

@@ -27,7 +27,7 @@ def escape_markdown(value: object) -> str:
     if isinstance(value, Markup):
         return str(value)
     if isinstance(value, float):
-        value = format_number(value)
+        value = f"{value:g}"  # a parameter such as lr 1.0 prints as 1; metrics go through num()
     text = " ".join(str(value).splitlines())
     return "".join(
         "\\" + ch if ch in _BACKSLASHED else _ENTITIES.get(ch, ch) for ch in text
@@ -62,11 +62,15 @@ class Captions:
 
     def table(self, text: str) -> Markup:
         self.tables += 1
-        return Markup(f"**表 {self.tables}**　{escape_markdown(text)}\n{{: .table-caption }}")
+        return Markup(
+            f"**表 {self.tables}**　{escape_markdown(text)}\n{{: .table-caption }}"
+        )
 
     def figure(self, figure_id: str, text: str) -> Markup:
         if figure_id not in self.figure_paths:
-            raise RenderError(f"Template asks for figure '{figure_id}', which the lab spec does not declare.")
+            raise RenderError(
+                f"Template asks for figure '{figure_id}', which the lab spec does not declare."
+            )
         self.figures += 1
         return Markup(
             f"![{escape_markdown(text)}]({self.figure_paths[figure_id]})\n\n"
@@ -74,7 +78,9 @@ class Captions:
         )
 
 
-def md_table(headers: t.Sequence[str], rows: t.Iterable[t.Sequence[object]], align: str = "") -> Markup:
+def md_table(
+    headers: t.Sequence[str], rows: t.Iterable[t.Sequence[object]], align: str = ""
+) -> Markup:
     """A Markdown table; ``align`` has one letter per column: l, c or r (default l)."""
     marks = {"l": ":--", "c": ":-:", "r": "--:"}
     spec = [marks[align[i]] if i < len(align) else ":--" for i in range(len(headers))]
@@ -86,15 +92,27 @@ def md_table(headers: t.Sequence[str], rows: t.Iterable[t.Sequence[object]], ali
     return Markup("\n".join(lines))
 
 
+def sample_list(result: RunResult) -> Markup:
+    """The run's generated continuations as a bullet list: “prefix” → text."""
+    return Markup(
+        "\n".join(
+            f"- “{escape_markdown(prefix)}” → {escape_markdown(text)}"
+            for prefix, text in result.samples.items()
+        )
+    )
+
+
 def code_listing(result: RunResult, name: str) -> Markup:
     """The source of class or function ``name`` as it ran (stored with the result), fenced."""
     for source in result.sources.values():
         for node in ast.walk(ast.parse(source)):
             if isinstance(node, (ast.ClassDef, ast.FunctionDef)) and node.name == name:
                 first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
-                lines = source.splitlines()[first - 1:node.end_lineno]
+                lines = source.splitlines()[first - 1 : node.end_lineno]
                 return Markup("```python\n" + "\n".join(lines) + "\n```")
-    raise RenderError(f"No class or function '{name}' in the code of experiment {result.experiment}.")
+    raise RenderError(
+        f"No class or function '{name}' in the code of experiment {result.experiment}."
+    )
 
 
 class ReportContext(t.TypedDict):
@@ -110,5 +128,6 @@ class ReportContext(t.TypedDict):
     notes_path: str
     cap: Captions
     listing: t.Callable[[str, str], Markup]
+    samples: t.Callable[[str], Markup]
     table: t.Callable[..., Markup]
     num: t.Callable[..., str]

@@ -27,7 +27,9 @@ STYLE: dict[str, t.Any] = {
 }
 
 
-def render_figures(lab: LabSpec, results: t.Mapping[str, RunResult], out_dir: Path) -> dict[str, str]:
+def render_figures(
+    lab: LabSpec, results: t.Mapping[str, RunResult], out_dir: Path
+) -> dict[str, str]:
     """Draw every figure of the lab; returns figure id -> path relative to the report."""
     import matplotlib
 
@@ -41,7 +43,9 @@ def render_figures(lab: LabSpec, results: t.Mapping[str, RunResult], out_dir: Pa
         try:
             svg = _curves(spec, lab, results)
         except Exception as exc:
-            raise RenderError(f"Error rendering figure '{spec.id}' ({lab.id}): {exc}") from exc
+            raise RenderError(
+                f"Error rendering figure '{spec.id}' ({lab.id}): {exc}"
+            ) from exc
         path = out_dir / f"{spec.id}.svg"
         write_atomic(path, svg)
         paths[spec.id] = f"{out_dir.name}/{path.name}"
@@ -67,22 +71,34 @@ def _curves(spec: FigureSpec, lab: LabSpec, results: t.Mapping[str, RunResult]) 
                     label += f"（第 {result.diverged_at} 步发散）"
                 ax.plot([p[0] for p in points], [p[1] for p in points], label=label)
             if spec.logy:
-                ax.set_yscale("log")
+                _plain_log_axis(ax)
             ax.set_xlabel(spec.xlabel)
             ax.set_ylabel(spec.ylabel)
             if spec.title:
                 ax.set_title(spec.title)
             if len(spec.runs) > 1:
-                ax.legend()
+                ax.legend(loc="upper right")
             fig.tight_layout()
             buf = io.StringIO()
-            fig.savefig(buf, format="svg", metadata={"Date": None})  # no date: same input, same file
+            fig.savefig(
+                buf, format="svg", metadata={"Date": None}
+            )  # no date: same input, same file
             return buf.getvalue()
         finally:
             plt.close(fig)
 
 
+def _plain_log_axis(ax: t.Any) -> None:
+    """Log-scale y axis with ticks at 1, 2, 5 × 10^k printed as plain numbers (not 2×10¹)."""
+    from matplotlib import ticker
+
+    ax.set_yscale("log")
+    ax.yaxis.set_major_locator(ticker.LogLocator(subs=(1.0, 2.0, 5.0)))
+    ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.yaxis.set_minor_formatter(ticker.NullFormatter())
+
+
 def matplotlib_style() -> t.ContextManager[None]:
     import matplotlib.pyplot as plt
 
-    return plt.rc_context(STYLE)
+    return plt.rc_context(STYLE)  # type: ignore[arg-type]

@@ -14,18 +14,27 @@ from reportgen.errors import EnvironmentProblem
 SANS = "Noto Sans CJK SC"
 SERIF = "Noto Serif CJK SC"
 MONO = "DejaVu Sans Mono"
-FONT_PACKAGES = {SANS: "fonts-noto-cjk", SERIF: "fonts-noto-cjk", MONO: "fonts-dejavu-core"}
+FONT_PACKAGES = {
+    SANS: "fonts-noto-cjk",
+    SERIF: "fonts-noto-cjk",
+    MONO: "fonts-dejavu-core",
+}
 
 
 def font_files(family: str) -> list[Path]:
     """Files fontconfig knows for exactly this family (no fallback substitution)."""
     try:
         out = subprocess.run(
-            ["fc-list", f":family={family}", "file"], capture_output=True, text=True, check=True
+            ["fc-list", f":family={family}", "file"],
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout
     except (OSError, subprocess.CalledProcessError):
         return []
-    return sorted(Path(line.split(":")[0].strip()) for line in out.splitlines() if line.strip())
+    return sorted(
+        Path(line.split(":")[0].strip()) for line in out.splitlines() if line.strip()
+    )
 
 
 def missing_fonts() -> list[str]:
@@ -59,4 +68,6 @@ def setup_matplotlib() -> None:
     matplotlib.rcParams["font.family"] = "sans-serif"
     matplotlib.rcParams["font.sans-serif"] = [SANS, "DejaVu Sans"]
     matplotlib.rcParams["axes.unicode_minus"] = True  # Noto CJK has U+2212
-    matplotlib.rcParams["svg.fonttype"] = "path"      # text as outlines: the PDF needs no font for figures
+    matplotlib.rcParams["svg.fonttype"] = (
+        "path"  # text as outlines: the PDF needs no font for figures
+    )

@@ -20,13 +20,42 @@ from markdown.treeprocessors import Treeprocessor
 from reportgen.render.math import formula_svg
 
 ALLOWED_TAGS = {
-    "h1", "h2", "h3", "h4", "h5", "h6", "p", "div", "span", "pre", "code", "em", "strong",
-    "ul", "ol", "li", "blockquote", "hr", "br", "a", "img", "sup", "sub",
-    "table", "thead", "tbody", "tr", "th", "td",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "p",
+    "div",
+    "span",
+    "pre",
+    "code",
+    "em",
+    "strong",
+    "ul",
+    "ol",
+    "li",
+    "blockquote",
+    "hr",
+    "br",
+    "a",
+    "img",
+    "sup",
+    "sub",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
 }
 ALLOWED_ATTRIBUTES = {
-    "*": {"class", "id"}, "a": {"href"}, "img": {"src", "alt"},
-    "th": {"style"}, "td": {"style"},  # the tables extension aligns columns with style=
+    "*": {"class", "id"},
+    "a": {"href"},
+    "img": {"src", "alt"},
+    "th": {"style"},
+    "td": {"style"},  # the tables extension aligns columns with style=
 }
 
 
@@ -42,10 +71,16 @@ class _MathPreprocessor(Preprocessor):
 
     def run(self, lines: list[str]) -> list[str]:
         text = "\n".join(lines)
-        parts = re.split(r"(^```.*?^```[ \t]*$)", text, flags=re.S | re.M)  # leave code fences alone
+        parts = re.split(
+            r"(^```.*?^```[ \t]*$)", text, flags=re.S | re.M
+        )  # leave code fences alone
         for i in range(0, len(parts), 2):
-            parts[i] = self.BLOCK.sub(lambda m: self._image(m.group(1), display=True), parts[i])
-            parts[i] = self.INLINE.sub(lambda m: self._image(m.group(1), display=False), parts[i])
+            parts[i] = self.BLOCK.sub(
+                lambda m: self._image(m.group(1), display=True), parts[i]
+            )
+            parts[i] = self.INLINE.sub(
+                lambda m: self._image(m.group(1), display=False), parts[i]
+            )
         return "".join(parts).split("\n")
 
     def _image(self, latex: str, display: bool) -> str:
@@ -68,7 +103,11 @@ class _CaptionTreeprocessor(Treeprocessor):
         children = list(root)
         for i, image in enumerate(children[:-1]):
             nxt = children[i + 1]
-            if nxt.get("class") == "figure-caption" and image.tag == "p" and image.find("img") is not None:
+            if (
+                nxt.get("class") == "figure-caption"
+                and image.tag == "p"
+                and image.find("img") is not None
+            ):
                 self._wrap(root, [image, nxt], "figure-block")
 
     @staticmethod
@@ -88,7 +127,7 @@ class ReportExtension(Extension):
 
     def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 (Markdown's API name)
         md.preprocessors.deregister("html_block")  # raw HTML blocks become escaped text
-        md.inlinePatterns.deregister("html")       # and so do inline tags
+        md.inlinePatterns.deregister("html")  # and so do inline tags
         md.preprocessors.register(_MathPreprocessor(md, self.math_dir), "math", 25)
         md.treeprocessors.register(_CaptionTreeprocessor(md), "captions", 5)
 
@@ -97,11 +136,22 @@ def to_html(text: str, math_dir: Path) -> str:
     """Convert report Markdown to sanitised HTML; formula SVGs are written to ``math_dir``."""
     md = markdown.Markdown(
         extensions=[
-            "tables", "fenced_code", "attr_list", "sane_lists",
-            "codehilite", ReportExtension(math_dir),
+            "tables",
+            "fenced_code",
+            "attr_list",
+            "sane_lists",
+            "codehilite",
+            ReportExtension(math_dir),
         ],
-        extension_configs={"codehilite": {"css_class": "codehilite", "linenums": True,
-                                          "pygments_lang_class": False, "linenos": "inline"}},
+        extension_configs={
+            "codehilite": {
+                "css_class": "codehilite",
+                "linenums": True,
+                "pygments_lang_class": False,
+                "linenos": "inline",
+                "linespans": "line",
+            }
+        },
         output_format="html",
     )
     html = md.convert(text)

@@ -25,14 +25,22 @@ class SandboxedFetcher(URLFetcher):
         super().__init__(allowed_protocols={"data", "file"}, fail_on_errors=True)
         self.root = root.resolve()
 
-    def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
+    def fetch(
+        self, url: str, headers: dict[str, str] | None = None
+    ) -> URLFetcherResponse:
         scheme = urllib.parse.urlsplit(url).scheme.lower()
         if scheme == "file":
-            path = Path(urllib.request.url2pathname(urllib.parse.urlsplit(url).path)).resolve()
+            path = Path(
+                urllib.request.url2pathname(urllib.parse.urlsplit(url).path)
+            ).resolve()
             if not path.is_relative_to(self.root):
-                raise FatalURLFetchingError(f"blocked {url}: outside the report folder {self.root}")
+                raise FatalURLFetchingError(
+                    f"blocked {url}: outside the report folder {self.root}"
+                )
         elif scheme != "data":
-            raise FatalURLFetchingError(f"blocked {url}: only data: URLs and files in the report folder")
+            raise FatalURLFetchingError(
+                f"blocked {url}: only data: URLs and files in the report folder"
+            )
         return super().fetch(url, headers)
 
 
@@ -50,13 +58,16 @@ class _GlyphWatcher(logging.Handler):
 
 
 def write_pdf(html: str, base_dir: Path, out_path: Path) -> None:
-    """Lay out ``html`` (relative URLs resolve in ``base_dir``) and write the PDF to ``out_path``."""
+    """Lay out ``html`` (relative URLs resolve in ``base_dir``); write the PDF to ``out_path``."""
     watcher = _GlyphWatcher()
     logger = logging.getLogger("weasyprint")
     logger.addHandler(watcher)
     try:
-        HTML(string=html, base_url=str(base_dir.resolve()) + "/",
-             url_fetcher=SandboxedFetcher(base_dir)).write_pdf(out_path)
+        HTML(
+            string=html,
+            base_url=str(base_dir.resolve()) + "/",
+            url_fetcher=SandboxedFetcher(base_dir),
+        ).write_pdf(out_path)
     except FatalURLFetchingError as exc:
         raise RenderError(f"PDF rendering refused a resource: {exc}") from None
     finally:

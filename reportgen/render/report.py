@@ -12,7 +12,15 @@ from reportgen.errors import RenderError
 from reportgen.lab import LabSpec
 from reportgen.paths import TEMPLATES_DIR
 from reportgen.plan import PlannedRun
-from reportgen.render.context import Captions, ReportContext, Student, code_listing, format_number, md_table
+from reportgen.render.context import (
+    Captions,
+    ReportContext,
+    Student,
+    code_listing,
+    format_number,
+    md_table,
+    sample_list,
+)
 from reportgen.store import RunResult, write_atomic
 
 log = logging.getLogger(__name__)
@@ -28,13 +36,22 @@ def read_notes(path: Path) -> Markup | None:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
-        raise RenderError(f"Notes file {path} is not UTF-8 text; save it as UTF-8.") from None
+        raise RenderError(
+            f"Notes file {path} is not UTF-8 text; save it as UTF-8."
+        ) from None
     return Markup(text.strip()) if text.strip() else None
 
 
 def render_report(
-    lab: LabSpec, planned: t.Sequence[PlannedRun], results: t.Mapping[str, RunResult],
-    student: Student, profile: str, date: str, notes_path: Path, out_dir: Path, basename: str,
+    lab: LabSpec,
+    planned: t.Sequence[PlannedRun],
+    results: t.Mapping[str, RunResult],
+    student: Student,
+    profile: str,
+    date: str,
+    notes_path: Path,
+    out_dir: Path,
+    basename: str,
 ) -> tuple[Path, Path, list[str]]:
     """Write ``<basename>.md`` (+ figures/) and ``<basename>.pdf`` into ``out_dir``."""
     from reportgen.render.figures import render_figures
@@ -46,28 +63,47 @@ def render_report(
     figure_paths = render_figures(lab, results, out_dir / FIGURES_DIR)
     notes = read_notes(notes_path)
     if notes is None:
-        warnings.append(f"No discussion found at {notes_path}: the report shows a placeholder for [小结或讨论].")
+        warnings.append(
+            f"No discussion found at {notes_path}: the report shows a placeholder for [小结或讨论]."
+        )
 
     context: ReportContext = {
-        "lab": lab, "student": student, "date": date, "profile": profile,
-        "runs": results, "labels": {r.id: r.spec.label for r in planned},
-        "notes": notes, "notes_path": str(notes_path), "cap": Captions(figure_paths),
+        "lab": lab,
+        "student": student,
+        "date": date,
+        "profile": profile,
+        "runs": results,
+        "labels": {r.id: r.spec.label for r in planned},
+        "notes": notes,
+        "notes_path": str(notes_path),
+        "cap": Captions(figure_paths),
         "listing": lambda run_id, name: code_listing(results[run_id], name),
-        "table": md_table, "num": format_number,
+        "samples": lambda run_id: sample_list(results[run_id]),
+        "table": md_table,
+        "num": format_number,
     }
     try:
         text = markdown_env().get_template(lab.template).render(**context)
     except RenderError:
         raise
     except Exception as exc:
-        raise RenderError(f"Error rendering template '{lab.template}' ({lab.id}): {exc}") from exc
+        raise RenderError(
+            f"Error rendering template '{lab.template}' ({lab.id}): {exc}"
+        ) from exc
     markdown_path = out_dir / f"{basename}.md"
     write_atomic(markdown_path, text)
 
     body = to_html(text, out_dir / MATH_DIR)
     css = (TEMPLATES_DIR / "report.css").read_text(encoding="utf-8")
-    html = html_env().get_template("report.html.j2").render(
-        body=Markup(body), css=Markup(css), title=f"{student.id} {lab.title}", quick=profile != "course",
+    html = (
+        html_env()
+        .get_template("report.html.j2")
+        .render(
+            body=Markup(body),
+            css=Markup(css),
+            title=f"{student.id} {lab.title}",
+            quick=profile != "course",
+        )
     )
     pdf_path = out_dir / f"{basename}.pdf"
     tmp_pdf = out_dir / f".{basename}.pdf.tmp"

@@ -16,8 +16,8 @@ def markdown_env() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
         undefined=jinja2.StrictUndefined,
-        autoescape=False,            # Markdown, not HTML: escaping is done by finalize below
-        finalize=escape_markdown,    # every {{ }} prints literally unless it is Markup
+        autoescape=False,  # Markdown, not HTML: escaping is done by finalize below
+        finalize=escape_markdown,  # every {{ }} prints literally unless it is Markup
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -28,9 +28,18 @@ def markdown_env() -> jinja2.Environment:
     return env
 
 
-def zip_rows(left: list[dict[str, object]], right: list[dict[str, object]]) -> list[list[object]]:
+def zip_rows(
+    left: list[dict[str, object]], right: list[dict[str, object]]
+) -> list[list[object]]:
     """Two ranked token tables side by side: [rank, token, freq, token, freq] per row."""
-    return [[i, a["token"], a["freq"], b["token"], b["freq"]] for i, (a, b) in enumerate(zip(left, right), 1)]
+
+    def shown(token: object) -> object:
+        return "（空格）" if token == " " else token
+
+    return [
+        [i, shown(a["token"]), a["freq"], shown(b["token"]), b["freq"]]
+        for i, (a, b) in enumerate(zip(left, right, strict=True), 1)
+    ]
 
 
 def html_env() -> jinja2.Environment:

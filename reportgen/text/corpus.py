@@ -26,7 +26,9 @@ def tokenize(lines: Sequence[str], token: str = "word") -> list[list[Token]]:
     raise ValueError(f"unknown token type {token!r}; expected 'word' or 'char'")
 
 
-def count_corpus(tokens: Iterable[Token] | Iterable[list[Token]]) -> collections.Counter[Token]:
+def count_corpus(
+    tokens: Iterable[Token] | Iterable[list[Token]],
+) -> collections.Counter[Token]:
     """Token frequencies; accepts a flat token list or a list of token lines."""
     items = list(tokens)
     if items and isinstance(items[0], list):
@@ -70,7 +72,9 @@ class Vocab:
         return [self.idx_to_token[i] for i in indices]
 
 
-def load_corpus_time_machine(path: Path, max_tokens: int = -1) -> tuple[list[int], Vocab]:
+def load_corpus_time_machine(
+    path: Path, max_tokens: int = -1
+) -> tuple[list[int], Vocab]:
     """Char-level corpus (token indices) and its vocabulary; ``max_tokens > 0`` keeps a prefix."""
     tokens = tokenize(read_time_machine(path), "char")
     vocab = Vocab(tokens)

@@ -20,7 +20,7 @@ from reportgen.params import require
 from reportgen.text.corpus import Vocab
 from reportgen.text.iterators import seq_data_iter
 
-State = t.Union[torch.Tensor, tuple[torch.Tensor, ...]]
+State = torch.Tensor | tuple[torch.Tensor, ...]
 
 
 class LanguageModel(t.Protocol):
@@ -36,22 +36,37 @@ class LMParams:
     An experiment subclasses this to add its model's settings, e.g. ``num_hiddens``.
     """
 
-    num_hiddens: int = 256         # hidden units per layer
-    num_epochs: int = 500          # passes over the training tokens
-    lr: float = 1.0                # SGD learning rate
-    batch_size: int = 32           # subsequences per minibatch
-    num_steps: int = 35            # time steps per subsequence
-    max_tokens: int = 10_000       # d2l trains on the first 10,000 characters of the corpus
-    use_random_iter: bool = False  # False: sequential partitioning; True: random sampling
-    clip_theta: float = 1.0        # gradient-norm threshold θ
+    num_hiddens: int = 256  # hidden units per layer
+    num_epochs: int = 500  # passes over the training tokens
+    lr: float = 1.0  # SGD learning rate
+    batch_size: int = 32  # subsequences per minibatch
+    num_steps: int = 35  # time steps per subsequence
+    max_tokens: int = 10_000  # d2l trains on the first 10,000 characters of the corpus
+    use_random_iter: bool = (
+        False  # False: sequential partitioning; True: random sampling
+    )
+    clip_theta: float = 1.0  # gradient-norm threshold θ
 
     def __post_init__(self) -> None:
-        require(self.num_hiddens >= 1, f"num_hiddens must be at least 1, got {self.num_hiddens}")
-        require(self.num_epochs >= 1, f"num_epochs must be at least 1, got {self.num_epochs}")
+        require(
+            self.num_hiddens >= 1,
+            f"num_hiddens must be at least 1, got {self.num_hiddens}",
+        )
+        require(
+            self.num_epochs >= 1,
+            f"num_epochs must be at least 1, got {self.num_epochs}",
+        )
         require(self.lr > 0, f"lr must be positive, got {self.lr}")
-        require(self.batch_size >= 1, f"batch_size must be at least 1, got {self.batch_size}")
-        require(self.num_steps >= 1, f"num_steps must be at least 1, got {self.num_steps}")
-        require(self.clip_theta > 0, f"clip_theta must be positive, got {self.clip_theta}")
+        require(
+            self.batch_size >= 1,
+            f"batch_size must be at least 1, got {self.batch_size}",
+        )
+        require(
+            self.num_steps >= 1, f"num_steps must be at least 1, got {self.num_steps}"
+        )
+        require(
+            self.clip_theta > 0, f"clip_theta must be positive, got {self.clip_theta}"
+        )
         require(
             self.max_tokens > (self.batch_size + 1) * self.num_steps,
             f"max_tokens ({self.max_tokens}) must exceed (batch_size + 1) × num_steps"
@@ -62,14 +77,28 @@ class LMParams:
 def grad_clipping(net: LanguageModel, theta: float) -> None:
     """Rescale all gradients so that their joint L2 norm is at most θ (d2l 8.5.5)."""
     grads = [p.grad for p in net.parameters() if p.grad is not None]
-    norm = torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in grads]))
+    norm = torch.linalg.vector_norm(
+        torch.stack([torch.linalg.vector_norm(g) for g in grads])
+    )
     if norm > theta:
         for g in grads:
             g.mul_(theta / norm)
 
 
+@torch.no_grad()
+def sgd(params: list[nn.Parameter], lr: float) -> None:
+    """Minibatch SGD (d2l 3.2): the loss is already a batch mean, so step by lr × gradient.
+
+    Written out instead of torch.optim.SGD, whose first use imports torch._dynamo (~1.5 s).
+    """
+    for p in params:
+        assert p.grad is not None  # every parameter takes part in the loss
+        p.add_(p.grad, alpha=-lr)  # p ← p − lr·∇p
+        p.grad = None
+
+
 def detach_state(state: State) -> State:
-    """Cut the graph at the batch boundary: sequential batches continue the state, not its history."""
+    """Cut the graph between batches: the next batch continues the state, not its history."""
     if isinstance(state, tuple):
         return tuple(s.detach() for s in state)
     return state.detach()
@@ -79,27 +108,31 @@ def train_epoch(
     net: LanguageModel,
     corpus: list[int],
     cfg: LMParams,
-    optimizer: torch.optim.Optimizer,
     ctx: RunContext,
     device: torch.device,
 ) -> tuple[float, int]:
     """One pass over the corpus; returns (perplexity, tokens seen)."""
     loss_fn = nn.CrossEntropyLoss()
+    params = list(net.parameters())
     state: State | None = None
     loss_sum, num_tokens = torch.zeros((), device=device), 0
-    for X, Y in seq_data_iter(corpus, cfg.batch_size, cfg.num_steps, ctx.rng, cfg.use_random_iter):
+    for X, Y in seq_data_iter(
+        corpus, cfg.batch_size, cfg.num_steps, ctx.rng, cfg.use_random_iter
+    ):
         if state is None or cfg.use_random_iter:
             # random sampling: batches are unrelated, so every batch starts from a zero state
             state = net.begin_state(X.shape[0], device)
         else:
             state = detach_state(state)
-        X, y = X.to(device), Y.T.reshape(-1).to(device)  # labels in the same time-major order as logits
+        X, y = (
+            X.to(device),
+            Y.T.reshape(-1).to(device),
+        )  # labels in the same time-major order as logits
         logits, state = net(X, state)
         loss = loss_fn(logits, y)
-        optimizer.zero_grad()
         loss.backward()
         grad_clipping(net, cfg.clip_theta)
-        optimizer.step()
+        sgd(params, cfg.lr)
         loss_sum += loss.detach() * y.numel()  # stays on the device: no sync per batch
         num_tokens += y.numel()
     return math.exp(loss_sum.item() / num_tokens), num_tokens
@@ -114,13 +147,12 @@ def train_language_model(
     prefixes: t.Sequence[str] = ("time traveller", "traveller"),
     num_preds: int = 50,
 ) -> None:
-    """Train with SGD and gradient clipping; record perplexity per epoch, speed and samples."""
+    """Train with minibatch SGD and gradient clipping; record perplexity, speed, samples."""
     device = torch.device(ctx.device)
-    optimizer = torch.optim.SGD(net.parameters(), lr=cfg.lr)
     ppl, train_seconds, tokens = math.inf, 0.0, 0
     for epoch in range(1, cfg.num_epochs + 1):
         started = time.perf_counter()
-        ppl, epoch_tokens = train_epoch(net, corpus, cfg, optimizer, ctx, device)
+        ppl, epoch_tokens = train_epoch(net, corpus, cfg, ctx, device)
         train_seconds += time.perf_counter() - started
         tokens += epoch_tokens
         ctx.check_finite("perplexity", ppl, epoch)
@@ -136,7 +168,9 @@ def train_language_model(
 
 
 @torch.no_grad()
-def predict(prefix: str, num_preds: int, net: LanguageModel, vocab: Vocab, device: torch.device) -> str:
+def predict(
+    prefix: str, num_preds: int, net: LanguageModel, vocab: Vocab, device: torch.device
+) -> str:
     """Greedy continuation of ``prefix`` by ``num_preds`` characters (d2l ``predict_ch8``)."""
     state = net.begin_state(1, device)
     outputs = [vocab.token_to_idx.get(prefix[0], vocab.unk)]
