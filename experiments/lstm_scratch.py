@@ -25,9 +25,8 @@ class LSTMScratch(nn.Module):
         self.vocab_size, self.num_hiddens = vocab_size, num_hiddens
 
         def normal(*shape: int) -> nn.Parameter:
-            return nn.Parameter(
-                torch.randn(*shape) * 0.01
-            )  # N(0, 0.01²), as in the book
+            # N(0, 0.01²), as in the book
+            return nn.Parameter(torch.randn(*shape) * 0.01)
 
         def gate() -> tuple[nn.Parameter, nn.Parameter, nn.Parameter]:
             return (
@@ -53,23 +52,21 @@ class LSTMScratch(nn.Module):
         self, X: torch.Tensor, state: tuple[torch.Tensor, torch.Tensor]
     ) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
         H, C = state
-        tokens = (
-            X.T
-        )  # (num_steps, batch); one_hot(x) @ W is row x of W: a lookup, not a matmul
+        # one_hot(x) @ W is row x of W: each input term is a row lookup, not a matmul
+        tokens = X.T  # (num_steps, batch)
         hidden_states = []
         for x in tokens:
             I = torch.sigmoid(self.W_xi[x] + H @ self.W_hi + self.b_i)
             F = torch.sigmoid(self.W_xf[x] + H @ self.W_hf + self.b_f)
             O = torch.sigmoid(self.W_xo[x] + H @ self.W_ho + self.b_o)
             C_tilde = torch.tanh(self.W_xc[x] + H @ self.W_hc + self.b_c)
-            C = (
-                F * C + I * C_tilde
-            )  # keep part of the old memory, write part of the new
-            H = O * torch.tanh(C)  # expose part of the memory as the hidden state
+            # keep part of the old memory, write part of the new
+            C = F * C + I * C_tilde
+            # expose part of the memory as the hidden state
+            H = O * torch.tanh(C)
             hidden_states.append(H)
-        outputs = (
-            torch.cat(hidden_states) @ self.W_hq + self.b_q
-        )  # (num_steps * batch, vocab)
+        # (num_steps * batch, vocab)
+        outputs = torch.cat(hidden_states) @ self.W_hq + self.b_q
         return outputs, (H, C)
 
 

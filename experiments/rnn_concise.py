@@ -53,13 +53,11 @@ class RNNModel(nn.Module):
         return (zeros, zeros.clone()) if isinstance(self.rnn, nn.LSTM) else zeros
 
     def forward(self, X: torch.Tensor, state: State) -> tuple[torch.Tensor, State]:
-        inputs = F.one_hot(
-            X.T.long(), self.vocab_size
-        ).float()  # (num_steps, batch, vocab)
-        Y, state = self.rnn(inputs, state)  # (num_steps, batch, hidden)
-        return self.linear(
-            Y.reshape(-1, Y.shape[-1])
-        ), state  # (num_steps * batch, vocab)
+        # one-hot characters, time-major: (num_steps, batch, vocab)
+        inputs = F.one_hot(X.T.long(), self.vocab_size).float()
+        Y, state = self.rnn(inputs, state)  # Y: (num_steps, batch, hidden)
+        # one output layer for all time steps: (num_steps * batch, vocab)
+        return self.linear(Y.reshape(-1, Y.shape[-1])), state
 
 
 @experiment("rnn_concise", params=Params, data=["timemachine.txt"])

@@ -30,9 +30,8 @@ class RNNScratch(nn.Module):
         self.vocab_size, self.num_hiddens = vocab_size, num_hiddens
 
         def normal(*shape: int) -> nn.Parameter:
-            return nn.Parameter(
-                torch.randn(*shape) * 0.01
-            )  # N(0, 0.01²), as in the book
+            # N(0, 0.01²), as in the book
+            return nn.Parameter(torch.randn(*shape) * 0.01)
 
         self.W_xh = normal(vocab_size, num_hiddens)
         self.W_hh = normal(num_hiddens, num_hiddens)
@@ -46,17 +45,16 @@ class RNNScratch(nn.Module):
     def forward(
         self, X: torch.Tensor, H: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        # X: (batch, num_steps) token ids. one_hot(x) @ W_xh is row x of W_xh, so the input
-        # term of every time step is one row lookup instead of a matmul with a one-hot matrix.
+        # X: (batch, num_steps) token ids. one_hot(x) @ W_xh is row x of W_xh, so the
+        # input term of every step is a row lookup, not a matmul with a one-hot matrix.
         XW = self.W_xh[X.T]  # (num_steps, batch, hidden)
         hidden_states = []
         for XW_t in XW:
             H = torch.tanh(XW_t + H @ self.W_hh + self.b_h)  # (batch, hidden)
             hidden_states.append(H)
         # the output layer has no recurrence: apply it to all steps in one matmul
-        outputs = (
-            torch.cat(hidden_states) @ self.W_hq + self.b_q
-        )  # (num_steps * batch, vocab)
+        # (num_steps * batch, vocab)
+        outputs = torch.cat(hidden_states) @ self.W_hq + self.b_q
         return outputs, H
 
 

@@ -120,14 +120,12 @@ def train_epoch(
         corpus, cfg.batch_size, cfg.num_steps, ctx.rng, cfg.use_random_iter
     ):
         if state is None or cfg.use_random_iter:
-            # random sampling: batches are unrelated, so every batch starts from a zero state
+            # random sampling: batches are unrelated, each starts from a zero state
             state = net.begin_state(X.shape[0], device)
         else:
             state = detach_state(state)
-        X, y = (
-            X.to(device),
-            Y.T.reshape(-1).to(device),
-        )  # labels in the same time-major order as logits
+        # labels flattened in the same time-major order as the logits
+        X, y = X.to(device), Y.T.reshape(-1).to(device)
         logits, state = net(X, state)
         loss = loss_fn(logits, y)
         loss.backward()
