@@ -199,6 +199,8 @@ def build(
     ):
         if files:
             click.echo(f"  {label}: {', '.join(files)}", err=True)
+    for warning in outcome.warnings:
+        click.echo(f"Warning: {warning}", err=True)
     click.echo(f"Report: {outcome.pdf}", err=True)
     click.echo(f"        {outcome.markdown}", err=True)
     click.echo(f"Built in {outcome.seconds:.1f} s.", err=True)

@@ -107,10 +107,14 @@ def _check_override_targets(lab: LabSpec, overrides: t.Sequence[Override]) -> No
 def code_sources(exp: Experiment) -> dict[str, str]:
     """The code a run of ``exp`` executes: its source file and the keyed modules it imports."""
     paths = [exp.source_path, *sorted(_keyed_imports(exp.source_path))]
-    return {
-        p.relative_to(PROJECT_ROOT).as_posix(): p.read_text(encoding="utf-8")
-        for p in paths
-    }
+    return {_shown_path(p): p.read_text(encoding="utf-8") for p in paths}
+
+
+def _shown_path(path: Path) -> str:
+    """Project-relative where possible, so keys do not depend on where the checkout is."""
+    if path.is_relative_to(PROJECT_ROOT):
+        return path.relative_to(PROJECT_ROOT).as_posix()
+    return str(path)
 
 
 def code_hash(exp: Experiment) -> str:

@@ -14,6 +14,7 @@ from pathlib import Path
 import markdown
 import nh3
 from markdown.extensions import Extension
+from markdown.postprocessors import Postprocessor
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 
@@ -120,6 +121,16 @@ class _CaptionTreeprocessor(Treeprocessor):
         root.insert(index, block)
 
 
+class _CodeLinePostprocessor(Postprocessor):
+    """Pygments marks each code line with id="line-N", repeated in every listing; ids must be
+    unique in a document, so turn them into a class (used for the hanging indent in CSS)."""
+
+    LINE_ID = re.compile(r'<span id="line-\d+">')
+
+    def run(self, text: str) -> str:
+        return self.LINE_ID.sub('<span class="code-line">', text)
+
+
 class ReportExtension(Extension):
     def __init__(self, math_dir: Path) -> None:
         super().__init__()
@@ -130,6 +141,7 @@ class ReportExtension(Extension):
         md.inlinePatterns.deregister("html")  # and so do inline tags
         md.preprocessors.register(_MathPreprocessor(md, self.math_dir), "math", 25)
         md.treeprocessors.register(_CaptionTreeprocessor(md), "captions", 5)
+        md.postprocessors.register(_CodeLinePostprocessor(md), "code_lines", 5)
 
 
 def to_html(text: str, math_dir: Path) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import typing as t
 from pathlib import Path
 
@@ -22,8 +21,6 @@ from reportgen.render.context import (
     sample_list,
 )
 from reportgen.store import RunResult, write_atomic
-
-log = logging.getLogger(__name__)
 
 FIGURES_DIR = "figures"
 MATH_DIR = "math"
@@ -109,6 +106,4 @@ def render_report(
     tmp_pdf = out_dir / f".{basename}.pdf.tmp"
     write_pdf(html, out_dir, tmp_pdf)
     tmp_pdf.replace(pdf_path)
-    for w in warnings:
-        log.warning(w)
     return markdown_path, pdf_path, warnings

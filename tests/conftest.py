@@ -1,0 +1,66 @@
+"""Shared fixtures: a CLI runner, and one quick lab4 build per test session in a temp folder."""
+
+from __future__ import annotations
+
+import dataclasses
+import subprocess
+import typing as t
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from reportgen.cli import main
+
+STUDENT = ["--student", "WA2214014", "--name", "杨跃浙", "--major", "人工智能"]
+
+
+@dataclasses.dataclass
+class QuickBuild:
+    """A quick lab4 build in its own build folder, with helpers to rebuild it."""
+
+    build_dir: Path
+    first: Result
+
+    def build(self, *args: str) -> Result:
+        return invoke(
+            "build",
+            "lab4",
+            *STUDENT,
+            "--profile",
+            "quick",
+            "--build-dir",
+            str(self.build_dir),
+            *args,
+        )
+
+    @property
+    def pdf(self) -> Path:
+        return self.build_dir / "lab4" / "WA2214014-杨跃浙-Lab-4.pdf"
+
+    @property
+    def markdown(self) -> Path:
+        return self.pdf.with_suffix(".md")
+
+
+def invoke(*args: str) -> Result:
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def pdf_text(path: Path) -> str:
+    """Text of a PDF as pdftotext extracts it (poppler-utils, installed by scripts/setup.sh)."""
+    return subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+
+@pytest.fixture(scope="session")
+def quick_build(tmp_path_factory: pytest.TempPathFactory) -> QuickBuild:
+    build_dir = tmp_path_factory.mktemp("build")
+    qb = QuickBuild(build_dir, t.cast(Result, None))
+    qb.first = qb.build("--notes", str(build_dir / "no-notes.md"))
+    assert qb.first.exit_code == 0, qb.first.output
+    return qb

@@ -1,0 +1,152 @@
+"""End to end: a quick lab4 build, its PDF's text, caching across rebuilds, and user text."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from conftest import STUDENT, QuickBuild, invoke, pdf_text
+
+from reportgen.render.context import format_number
+from reportgen.store import Store
+
+SECTIONS = ["[实验名称]", "[实验目的]", "[实验要求]", "[实验内容]", "[小结或讨论]"]
+PARTS = [
+    "1. 文本数据预处理",
+    "2. 从零实现循环神经网络",
+    "3. 循环神经网络的简洁实现",
+    "4. 长短期记忆网络 LSTM",
+    "5. 深度循环神经网络",
+]
+
+
+def stored_metric(qb: QuickBuild, run_id: str, name: str) -> float:
+    keys = json.loads(
+        (qb.build_dir / "cache" / "latest" / "lab4-quick.json").read_text()
+    )
+    result = Store(qb.build_dir / "cache").load(keys[run_id])
+    assert result is not None
+    return result.metrics[name]
+
+
+def test_first_build_trains_every_run_and_writes_the_report(
+    quick_build: QuickBuild,
+) -> None:
+    assert "Runs: 8 trained, 0 from cache." in quick_build.first.output
+    assert quick_build.pdf.is_file() and quick_build.markdown.is_file()
+    markdown = quick_build.markdown.read_text(encoding="utf-8")
+    figures = re.findall(r"\]\((figures/[^)]+\.svg)\)", markdown)
+    assert len(figures) == 5
+    assert all((quick_build.markdown.parent / f).is_file() for f in figures)
+    assert "$$" in markdown  # formulas stay LaTeX in the Markdown; the PDF shows images
+
+
+def test_pdf_has_header_sections_and_stored_numbers(quick_build: QuickBuild) -> None:
+    text = pdf_text(quick_build.pdf)
+    for expected in [
+        "《深度学习与神经网络》实验报告 4",
+        "WA2214014",
+        "杨跃浙",
+        "人工智能",
+        "教师签字",
+        "成绩",
+        "循环神经网络实验",
+        *SECTIONS,
+        *PARTS,
+    ]:
+        assert expected in text, expected
+    assert "3,221" in text and "170,580" in text and "(32, 35)" in text
+    for run_id in ["rnn_scratch", "lstm_scratch", "gru_deep"]:
+        assert format_number(stored_metric(quick_build, run_id, "perplexity")) in text
+
+
+def test_every_page_says_quick_preview_and_is_numbered(quick_build: QuickBuild) -> None:
+    pages = pdf_text(quick_build.pdf).split("\f")[:-1]
+    assert len(pages) >= 8
+    for number, page in enumerate(pages, 1):
+        assert "快速预览" in page
+        assert f"第 {number} 页 共 {len(pages)} 页" in page
+
+
+def test_missing_notes_give_a_placeholder_and_a_warning(
+    quick_build: QuickBuild,
+) -> None:
+    assert "No discussion found at" in quick_build.first.output
+    assert "【待填写】" in pdf_text(quick_build.pdf)
+
+
+def test_rebuild_trains_nothing_and_notes_appear(
+    quick_build: QuickBuild, tmp_path: Path
+) -> None:
+    notes = tmp_path / "notes.md"
+    notes.write_text(
+        "我发现 **GRU** 收敛更快。\n\n<script>alert(1)</script>", encoding="utf-8"
+    )
+    result = quick_build.build("--notes", str(notes))
+    assert result.exit_code == 0, result.output
+    assert "Runs: 0 trained, 8 from cache." in result.output
+    text = pdf_text(quick_build.pdf)
+    assert "我发现 GRU 收敛更快。" in text and "【待填写】" not in text
+    assert "<script>alert(1)</script>" in text  # shown as text, never run
+
+
+def test_set_retrains_exactly_the_affected_run(quick_build: QuickBuild) -> None:
+    result = quick_build.build("--set", "lstm_scratch.num_hiddens=32")
+    assert result.exit_code == 0, result.output
+    assert "Overriding: lstm_scratch.num_hiddens = 32" in result.output
+    assert "Runs: 1 trained, 7 from cache." in result.output
+    assert "trained: lstm_scratch" in result.output
+    # planning a different value now: the run built last time is stale, the rest cached
+    status = invoke("status", "lab4", "--profile", "quick", "--build-dir", str(quick_build.build_dir),
+                    "--set", "lstm_scratch.num_hiddens=64")
+    assert "stale    lstm_scratch (params changed: num_hiddens)" in status.output
+    assert status.output.count("cached   ") == 7
+    assert "To train: about" in status.output
+
+
+def test_name_with_markup_is_printed_literally(quick_build: QuickBuild) -> None:
+    name = "<script>{{7*7}}</script>"
+    result = invoke(
+        "build",
+        "lab4",
+        "--student",
+        "WA2214014",
+        "--name",
+        name,
+        "--profile",
+        "quick",
+        "--build-dir",
+        str(quick_build.build_dir),
+    )
+    assert result.exit_code == 0, result.output
+    pdfs = list((quick_build.build_dir / "lab4").glob("WA2214014-_script_*-Lab-4.pdf"))
+    assert len(pdfs) == 1  # '<', '>', '/', '*' never reach the file name
+    assert name in pdf_text(pdfs[0])
+    assert "Runs: 0 trained" in result.output
+
+
+def test_run_records_carry_device_seed_and_timing(quick_build: QuickBuild) -> None:
+    text = pdf_text(quick_build.pdf)
+    assert "附录：运行记录" in text and "2.13.0" in text and "cpu" in text
+    store = Store(quick_build.build_dir / "cache")
+    results = [store.load(k) for k in store.keys()]
+    assert results and all(
+        r is not None and r.wall_seconds > 0 and r.seed == 0 for r in results
+    )
+
+
+def test_student_profile_file_supplies_the_fields(
+    quick_build: QuickBuild, tmp_path: Path, monkeypatch
+) -> None:  # noqa: ANN001
+    monkeypatch.chdir(tmp_path)
+    Path("reportgen.toml").write_text(
+        '[student]\nid = "WA2214014"\nname = "杨跃浙"\nmajor = "人工智能"\n',
+        encoding="utf-8",
+    )
+    result = invoke(
+        "build", "lab4", "--profile", "quick", "--build-dir", str(quick_build.build_dir)
+    )
+    assert result.exit_code == 0, result.output
+    assert "Runs: 0 trained" in result.output
+    assert STUDENT[3] in pdf_text(quick_build.pdf)

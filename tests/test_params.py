@@ -1,0 +1,82 @@
+"""Typed parameters: conversion, unknown keys, ranges; every error names the key."""
+
+from __future__ import annotations
+
+import dataclasses
+import typing as t
+
+import pytest
+
+from reportgen.errors import ParamError
+from reportgen.params import convert, require, resolve
+
+
+@dataclasses.dataclass(frozen=True)
+class Demo:
+    num_hiddens: int = 8
+    lr: float = 1.0
+    use_random_iter: bool = False
+    cell: t.Literal["rnn", "gru"] = "rnn"
+
+    def __post_init__(self) -> None:
+        require(
+            self.num_hiddens >= 1,
+            f"num_hiddens must be at least 1, got {self.num_hiddens}",
+        )
+
+
+@pytest.mark.parametrize(
+    ("raw", "declared", "expected"),
+    [
+        ("256", int, 256),
+        ("1_000", int, 1000),
+        ("0.5", float, 0.5),
+        (2, float, 2.0),
+        ("true", bool, True),
+        ("0", bool, False),
+        ("gru", t.Literal["rnn", "gru"], "gru"),
+    ],
+)
+def test_convert_accepts_well_typed_values(
+    raw: object, declared: t.Any, expected: object
+) -> None:
+    value = convert("x.k", raw, declared)
+    assert value == expected and type(value) is type(expected)
+
+
+@pytest.mark.parametrize(
+    ("raw", "declared", "message"),
+    [
+        ("25x", int, "x.k expects an int, got '25x'."),
+        ("fast", float, "x.k expects a float, got 'fast'."),
+        ("maybe", bool, "x.k expects a bool, got 'maybe'."),
+        (True, int, "x.k expects an int, got True."),
+        (
+            "lstm",
+            t.Literal["rnn", "gru"],
+            "x.k expects one of 'rnn', 'gru', got 'lstm'.",
+        ),
+    ],
+)
+def test_convert_refuses_wrong_types_with_one_line(
+    raw: object, declared: t.Any, message: str
+) -> None:
+    with pytest.raises(ParamError) as exc:
+        convert("x.k", raw, declared)
+    assert exc.value.message == message
+
+
+def test_resolve_applies_overrides_and_checks_ranges() -> None:
+    assert resolve(Demo, {"num_hiddens": "32"}, "demo") == Demo(num_hiddens=32)
+    with pytest.raises(
+        ParamError, match=r"^demo: num_hiddens must be at least 1, got -4$"
+    ):
+        resolve(Demo, {"num_hiddens": "-4"}, "demo")
+
+
+def test_resolve_suggests_the_closest_known_key() -> None:
+    with pytest.raises(
+        ParamError,
+        match=r"Unknown parameter 'demo.num_hidden'. Did you mean 'num_hiddens'\?",
+    ):
+        resolve(Demo, {"num_hidden": 3}, "demo")

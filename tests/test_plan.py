@@ -1,0 +1,177 @@
+"""Planning: lab specs, parameter precedence, --set targets and what enters a run key."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from reportgen.errors import LabSpecError, ParamError
+from reportgen.experiment import load_experiments
+from reportgen.lab import load_lab
+from reportgen.plan import code_hash, parse_override, plan
+
+
+def params_of(runs, run_id):  # noqa: ANN001, ANN201 (test helper)
+    return next(r.params for r in runs if r.id == run_id)
+
+
+def test_lab4_course_values() -> None:
+    runs = plan(load_lab("lab4"))
+    assert params_of(runs, "rnn_scratch").num_hiddens == 512
+    assert params_of(runs, "rnn_scratch").num_epochs == 500
+    assert params_of(runs, "rnn_scratch_random").use_random_iter is True
+    deep = params_of(runs, "gru_deep")
+    assert (deep.cell, deep.num_layers, deep.num_hiddens, deep.lr) == (
+        "gru",
+        2,
+        256,
+        2.0,
+    )
+    assert len({r.key for r in runs}) == len(runs)
+
+
+def test_quick_profile_overrides_only_declared_params() -> None:
+    runs = plan(load_lab("lab4"), "quick")
+    assert params_of(runs, "lstm_deep").num_epochs == 10
+    assert not hasattr(params_of(runs, "preprocessing"), "num_epochs")
+
+
+def test_set_on_a_run_changes_only_that_run() -> None:
+    lab = load_lab("lab4")
+    base = {r.id: r.key for r in plan(lab)}
+    changed = {
+        r.id: r.key
+        for r in plan(lab, overrides=[parse_override("lstm_deep.num_hiddens=64")])
+    }
+    assert [run_id for run_id in base if base[run_id] != changed[run_id]] == [
+        "lstm_deep"
+    ]
+
+
+def test_set_on_an_experiment_changes_all_its_runs() -> None:
+    lab = load_lab("lab4")
+    base = {r.id: r.key for r in plan(lab)}
+    changed = {
+        r.id: r.key for r in plan(lab, overrides=[parse_override("rnn_concise.lr=0.5")])
+    }
+    assert sorted(k for k in base if base[k] != changed[k]) == [
+        "gru_deep",
+        "lstm_deep",
+        "rnn_concise",
+        "rnn_concise_2layers",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        (
+            "nosuchrun.lr=1",
+            "--set nosuchrun.lr: lab lab4 has no run or experiment 'nosuchrun'.",
+        ),
+        (
+            "lstm_scratch.num_hidden=3",
+            "Unknown parameter 'lstm_scratch.num_hidden'. Did you mean 'num_hiddens'?",
+        ),
+        (
+            "lstm_scratch.num_hiddens=big",
+            "lstm_scratch.num_hiddens expects an int, got 'big'.",
+        ),
+        ("lstm_scratch.lr=0", "lstm_scratch: lr must be positive, got 0.0"),
+        (
+            "lstm_scratch.num_epochs=0",
+            "lstm_scratch: num_epochs must be at least 1, got 0",
+        ),
+        (
+            "lstm_scratch.batch_size=5000",
+            "lstm_scratch: max_tokens (10000) must exceed (batch_size + 1) × num_steps (175035) to fill one minibatch at any offset",
+        ),
+        (
+            "gru_deep.cell=transformer",
+            "gru_deep.cell expects one of 'rnn', 'gru', 'lstm', got 'transformer'.",
+        ),
+    ],
+)
+def test_bad_overrides_fail_with_one_line(override: str, message: str) -> None:
+    with pytest.raises(ParamError) as exc:
+        plan(load_lab("lab4"), overrides=[parse_override(override)])
+    assert exc.value.message == message
+
+
+@pytest.mark.parametrize("text", ["lr=1", "rnn_scratch.lr", ".lr=1", "rnn_scratch.=1"])
+def test_malformed_set_is_refused(text: str) -> None:
+    with pytest.raises(ParamError, match="--set expects target.param=value"):
+        parse_override(text)
+
+
+def test_code_hash_follows_the_source_and_the_library_it_imports(
+    tmp_path: Path,
+) -> None:
+    source = tmp_path / "exp.py"
+    source.write_text("from reportgen.text.corpus import Vocab\n", encoding="utf-8")
+    exp = dataclasses.replace(load_experiments()["rnn_scratch"], source_path=source)
+    first = code_hash(exp)
+    assert code_hash(exp) == first
+    source.write_text(
+        "from reportgen.text.corpus import Vocab  # edited\n", encoding="utf-8"
+    )
+    assert code_hash(exp) != first
+    source.write_text("import os\n", encoding="utf-8")  # no keyed library imported
+    assert code_hash(exp) != first
+
+
+def write_lab(tmp_path: Path, text: str) -> Path:
+    (tmp_path / "demo.toml").write_text(text, encoding="utf-8")
+    return tmp_path
+
+
+LAB_HEAD = 'number = 9\ntitle = "t"\ncourse = "c"\ntemplate = "lab4.md.j2"\n'
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (
+            "number = \n",
+            "Malformed lab spec demo.toml: Invalid value (at line 1, column 10).",
+        ),
+        (
+            LAB_HEAD + "[runs.a]\nexperiment = 3\n",
+            "demo.toml: runs.a.experiment: expected str, got 3",
+        ),
+        (LAB_HEAD, "demo.toml: runs: missing"),
+        (
+            LAB_HEAD
+            + '[runs.a]\nexperiment = "rnn_scratch"\n[[figures]]\nid = "f"\nruns = ["b"]\nseries = "s"\n',
+            "demo.toml: figures[0].runs: unknown run 'b'",
+        ),
+        (
+            LAB_HEAD + '[runs.a]\nexperiment = "rnn_scratch"\n[profiles.fast]\n',
+            "demo.toml: profiles.fast: unknown profile; expected one of course, quick",
+        ),
+    ],
+)
+def test_lab_spec_errors_name_file_and_key(
+    tmp_path: Path, body: str, message: str
+) -> None:
+    with pytest.raises(LabSpecError) as exc:
+        load_lab("demo", write_lab(tmp_path, body))
+    assert exc.value.message == message
+
+
+def test_unknown_experiment_in_a_spec(tmp_path: Path) -> None:
+    lab = load_lab(
+        "demo", write_lab(tmp_path, LAB_HEAD + '[runs.a]\nexperiment = "rnn_scrach"\n')
+    )
+    with pytest.raises(
+        ParamError,
+        match="runs.a: unknown experiment 'rnn_scrach'. Did you mean 'rnn_scratch'",
+    ):
+        plan(lab)
+
+
+def test_unknown_lab_suggests_a_close_one() -> None:
+    with pytest.raises(LabSpecError, match="Unknown lab 'lab5'. Did you mean 'lab4'?"):
+        load_lab("lab5")
