@@ -53,6 +53,26 @@ class OverrideType(click.ParamType):  # type: ignore[type-arg]
             self.fail(exc.message, param, ctx)
 
 
+# options shared by several commands, defined once
+PROFILE_OPTION = click.option(
+    "--profile",
+    type=click.Choice(["course", "quick"]),
+    default="course",
+    show_default=True,
+    help=profile_help,
+)
+SET_OPTION = click.option(
+    "--set", "overrides", type=OverrideType(), multiple=True, help=set_help
+)
+BUILD_DIR_OPTION = click.option(
+    "--build-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_BUILD_DIR,
+    show_default=True,
+    help="Where the cache and reports go.",
+)
+
+
 def _student_option(value: str | None, key: str, profile: dict[str, t.Any]) -> str:
     """A student field from the command line, else from reportgen.toml, else empty."""
     chosen = value if value is not None else profile.get(key, "")
@@ -107,14 +127,8 @@ def main(verbose: bool) -> None:
 @click.option("--student", "student_id", help=student_help)
 @click.option("--name", help="姓名 as printed in the report and the file name.")
 @click.option("--major", help="专业.")
-@click.option(
-    "--profile",
-    type=click.Choice(["course", "quick"]),
-    default="course",
-    show_default=True,
-    help=profile_help,
-)
-@click.option("--set", "overrides", type=OverrideType(), multiple=True, help=set_help)
+@PROFILE_OPTION
+@SET_OPTION
 @click.option(
     "--device",
     type=click.Choice(["auto", "cpu", "cuda"]),
@@ -128,12 +142,7 @@ def main(verbose: bool) -> None:
     help="Your discussion (Markdown). Default: notes/<lab>.md.",
 )
 @click.option("--date", help="实验日期 printed in the header. Default: today.")
-@click.option(
-    "--build-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=DEFAULT_BUILD_DIR,
-    show_default=True,
-)
+@BUILD_DIR_OPTION
 @click.option(
     "--jobs",
     type=click.IntRange(min=0),
@@ -207,12 +216,7 @@ def build(
 
 
 @main.command("list")
-@click.option(
-    "--build-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=DEFAULT_BUILD_DIR,
-    show_default=True,
-)
+@BUILD_DIR_OPTION
 def list_command(build_dir: Path) -> None:
     """List labs, experiments and cached runs (imports no torch)."""
     from reportgen.inventory import describe_inventory
@@ -222,20 +226,9 @@ def list_command(build_dir: Path) -> None:
 
 @main.command()
 @click.argument("lab_id", metavar="LAB", default="lab4")
-@click.option(
-    "--profile",
-    type=click.Choice(["course", "quick"]),
-    default="course",
-    show_default=True,
-    help=profile_help,
-)
-@click.option("--set", "overrides", type=OverrideType(), multiple=True, help=set_help)
-@click.option(
-    "--build-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=DEFAULT_BUILD_DIR,
-    show_default=True,
-)
+@PROFILE_OPTION
+@SET_OPTION
+@BUILD_DIR_OPTION
 def status(
     lab_id: str, profile: str, overrides: tuple[t.Any, ...], build_dir: Path
 ) -> None:

@@ -28,6 +28,10 @@ from reportgen.store import RunResult, Store
 
 log = logging.getLogger(__name__)
 
+ProgressQueue = queue.Queue[
+    tuple[str, int, int, dict[str, float]]
+]  # (run, step, total, info)
+
 
 @dataclasses.dataclass
 class ExecutionSummary:
@@ -69,60 +73,61 @@ def execute(
     return {r.id: results[r.id] for r in runs}, summary
 
 
+@dataclasses.dataclass(frozen=True)
+class RunTask:
+    """What a worker needs to train one run: plain values, picklable into a process."""
+
+    run_id: str
+    key: str
+    experiment: str
+    params: dict[str, params_mod.ParamValue]
+    seed: int
+    device: str
+
+    @classmethod
+    def of(cls, run: PlannedRun, device: str) -> RunTask:
+        return cls(
+            run.id,
+            run.key,
+            run.experiment.name,
+            params_mod.as_dict(run.params),
+            run.spec.seed,
+            device,
+        )
+
+
 def _train_all(
     missing: t.Sequence[PlannedRun], device: str, jobs: int
 ) -> t.Iterator[RunResult]:
-    """Train the missing runs, in this process (jobs=1) or in a pool; yield results as they end."""
+    """Train the missing runs, here (jobs=1) or in a process pool; yield results as they end."""
     labels = {r.id: f"[{i}/{len(missing)}] {r.id}" for i, r in enumerate(missing, 1)}
-    if jobs <= 1 or len(missing) <= 1:
-        for run in missing:
-            progress = RunProgress(labels[run.id])
+    tasks = [RunTask.of(run, device) for run in missing]
+    if jobs <= 1 or len(tasks) <= 1:
+        for task in tasks:
+            progress = RunProgress(labels[task.run_id])
             try:
-                yield _finished(
-                    train_one(
-                        run.id,
-                        run.key,
-                        run.experiment.name,
-                        _plain(run.params),
-                        run.spec.seed,
-                        device,
-                        progress.update,
-                    ),
-                    labels[run.id],
-                )
+                yield _finished(train_one(task, progress.update), labels[task.run_id])
             finally:
                 progress.close()
         return
 
     # spawn, not fork: a forked child would inherit torch's thread pools in an unknown state
     mp = multiprocessing.get_context("spawn")
-    updates: queue.Queue[tuple[str, int, int, dict[str, float]]] = mp.Manager().Queue()
+    updates: ProgressQueue = mp.Manager().Queue()
     bars: dict[str, RunProgress] = {}
     with concurrent.futures.ProcessPoolExecutor(
         max_workers=jobs, mp_context=mp
     ) as pool:
-        futures = {
-            pool.submit(
-                _train_in_worker,
-                run.id,
-                run.key,
-                run.experiment.name,
-                _plain(run.params),
-                run.spec.seed,
-                device,
-                updates,
-            ): run
-            for run in missing
-        }
+        futures = {pool.submit(_train_in_worker, task, updates): task for task in tasks}
         pending = set(futures)
         try:
             while pending:
                 done, pending = concurrent.futures.wait(pending, timeout=0.2)
                 _drain(updates, bars, labels)
                 for future in done:
-                    run = futures[future]
-                    bars.pop(run.id, RunProgress("")).close()
-                    yield _finished(future.result(), labels[run.id])
+                    task = futures[future]
+                    bars.pop(task.run_id, RunProgress("")).close()
+                    yield _finished(future.result(), labels[task.run_id])
         except BaseException:
             for future in pending:
                 future.cancel()
@@ -132,13 +137,8 @@ def _train_all(
                 bar.close()
 
 
-def _plain(params: t.Any) -> dict[str, params_mod.ParamValue]:
-    """Params as a plain dict: picklable into a worker, where the dataclass is rebuilt."""
-    return params_mod.as_dict(params)
-
-
 def _drain(
-    updates: queue.Queue[tuple[str, int, int, dict[str, float]]],
+    updates: ProgressQueue,
     bars: dict[str, RunProgress],
     labels: dict[str, str],
 ) -> None:
@@ -161,62 +161,48 @@ def _finished(result: RunResult, label: str) -> RunResult:
     return result
 
 
-def _train_in_worker(
-    run_id: str,
-    key: str,
-    experiment: str,
-    params: dict[str, t.Any],
-    seed: int,
-    device: str,
-    updates: queue.Queue[tuple[str, int, int, dict[str, float]]],
-) -> RunResult:
+def _train_in_worker(task: RunTask, updates: ProgressQueue) -> RunResult:
     """Entry point of a worker process: train one run, sending progress to the parent."""
 
     def report(step: int, total: int, info: dict[str, float]) -> None:
-        updates.put((run_id, step, total, info))
+        updates.put((task.run_id, step, total, info))
 
-    return train_one(run_id, key, experiment, params, seed, device, report)
+    return train_one(task, report)
 
 
 def train_one(
-    run_id: str,
-    key: str,
-    experiment: str,
-    params: dict[str, t.Any],
-    seed: int,
-    device: str,
-    on_progress: t.Callable[[int, int, dict[str, float]], None],
+    task: RunTask, on_progress: t.Callable[[int, int, dict[str, float]], None]
 ) -> RunResult:
     """Run one experiment now, seeded and timed, and return its result (not yet stored)."""
     import torch
 
     from reportgen.device import configure_threads, describe_device
 
-    exp = load_experiments()[experiment]
+    exp = load_experiments()[task.experiment]
     threads = configure_threads()
-    torch.manual_seed(seed)
-    ctx = RunContext(seed, device, on_progress=on_progress)
+    torch.manual_seed(task.seed)
+    ctx = RunContext(task.seed, task.device, on_progress=on_progress)
     started_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     started = time.perf_counter()
     status, diverged_at = "ok", None
     try:
-        exp.run(exp.params_cls(**params), ctx)
+        exp.run(exp.params_cls(**task.params), ctx)
     except Diverged as exc:
         status, diverged_at = "diverged", exc.step
-        log.warning("%s diverged: %s", run_id, exc)
+        log.warning("%s diverged: %s", task.run_id, exc)
     except Exception as exc:
         raise ExperimentError(
-            f"Run '{run_id}' (experiment {experiment}) failed: "
+            f"Run '{task.run_id}' (experiment {task.experiment}) failed: "
             f"{type(exc).__name__}: {exc}"
         ) from exc
     return RunResult(
-        key=key,
-        experiment=experiment,
-        params=params,
-        seed=seed,
+        key=task.key,
+        experiment=task.experiment,
+        params=task.params,
+        seed=task.seed,
         status=status,
-        device=device,
-        device_name=describe_device(device, threads),
+        device=task.device,
+        device_name=describe_device(task.device, threads),
         torch_version=importlib.metadata.version("torch"),
         started_at=started_at,
         wall_seconds=time.perf_counter() - started,
