@@ -106,21 +106,28 @@ def _weasyprint() -> Check:
 
 
 def _data_files() -> list[Check]:
+    """Each shipped file against data/checksums.sha256 (the values in data/SOURCES.md)."""
     from reportgen.store import sha256_file
 
-    expected = {
-        "timemachine.txt": "8424dbd9532ac81f7e5f0b6add90e6952baea29158309d7d1bf3884f4e12c516"
-    }
     checks = []
-    for name, digest in expected.items():
-        path = DATA_DIR / name
-        ok = path.is_file() and sha256_file(path) == digest
-        detail = (
-            "sha256 matches data/SOURCES.md"
-            if ok
-            else ("missing" if not path.is_file() else "sha256 differs")
+    listing = (DATA_DIR / "checksums.sha256").read_text(encoding="utf-8")
+    for line in listing.splitlines():
+        digest, name = line.split(maxsplit=1)
+        path = DATA_DIR / name.lstrip("*")
+        if not path.is_file():
+            detail = "missing"
+        elif sha256_file(path) != digest:
+            detail = "sha256 differs from data/checksums.sha256"
+        else:
+            detail = "sha256 matches data/SOURCES.md"
+        checks.append(
+            Check(
+                f"data {path.name}",
+                detail.startswith("sha256 matches"),
+                detail,
+                f"git checkout -- data/{path.name}",
+            )
         )
-        checks.append(Check(f"data {name}", ok, detail, f"git checkout -- data/{name}"))
     return checks
 
 

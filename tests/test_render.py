@@ -74,7 +74,7 @@ def test_code_blocks_are_highlighted_with_line_spans(tmp_path: Path) -> None:
 
 
 def test_table_caption_is_kept_with_its_table(tmp_path: Path) -> None:
-    text = "**表 1** 说明\n{: .table-caption }\n\n" + md_table(
+    text = "**表 1** 说明\n\n" + md_table(
         ["a", "b"], [[1, "x|y"]], "lr"
     )
     html = to_html(text, tmp_path)

@@ -62,9 +62,7 @@ class Captions:
 
     def table(self, text: str) -> Markup:
         self.tables += 1
-        return Markup(
-            f"**表 {self.tables}**　{escape_markdown(text)}\n{{: .table-caption }}"
-        )
+        return Markup(f"**表 {self.tables}**　{escape_markdown(text)}")
 
     def figure(self, figure_id: str, text: str) -> Markup:
         if figure_id not in self.figure_paths:
@@ -74,7 +72,7 @@ class Captions:
         self.figures += 1
         return Markup(
             f"![{escape_markdown(text)}]({self.figure_paths[figure_id]})\n\n"
-            f"**图 {self.figures}**　{escape_markdown(text)}\n{{: .figure-caption }}"
+            f"**图 {self.figures}**　{escape_markdown(text)}"
         )
 
 

@@ -93,22 +93,29 @@ class _MathPreprocessor(Preprocessor):
 
 
 class _CaptionTreeprocessor(Treeprocessor):
-    """Keep a table with its caption and a figure with its caption: wrap each pair in a div."""
+    """Keep each caption with its table or figure: wrap the pair in a div.
+
+    A caption is a paragraph that opens with bold "表 N" (above a table) or "图 N" (below an
+    image), as :class:`reportgen.render.context.Captions` writes them; the Markdown file stays
+    plain Markdown, with no attribute syntax.
+    """
 
     def run(self, root: etree.Element) -> None:
         children = list(root)
         for i, caption in enumerate(children[:-1]):
             nxt = children[i + 1]
-            if caption.get("class") == "table-caption" and nxt.tag == "table":
+            if _caption_kind(caption) == "表" and nxt.tag == "table":
+                caption.set("class", "table-caption")
                 self._wrap(root, [caption, nxt], "table-block")
         children = list(root)
         for i, image in enumerate(children[:-1]):
             nxt = children[i + 1]
             if (
-                nxt.get("class") == "figure-caption"
+                _caption_kind(nxt) == "图"
                 and image.tag == "p"
                 and image.find("img") is not None
             ):
+                nxt.set("class", "figure-caption")
                 self._wrap(root, [image, nxt], "figure-block")
 
     @staticmethod
@@ -119,6 +126,18 @@ class _CaptionTreeprocessor(Treeprocessor):
             root.remove(item)
             block.append(item)
         root.insert(index, block)
+
+
+_CAPTION = re.compile(r"^(表|图) \d+$")
+
+
+def _caption_kind(element: etree.Element) -> str | None:
+    """'表' or '图' when ``element`` is a paragraph opening with a bold caption number."""
+    first = element[0] if element.tag == "p" and len(element) else None
+    if first is None or first.tag != "strong" or (element.text or "").strip():
+        return None
+    match = _CAPTION.match(first.text or "")
+    return match.group(1) if match else None
 
 
 class _CodeLinePostprocessor(Postprocessor):
