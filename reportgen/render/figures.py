@@ -76,13 +76,16 @@ def _curves(spec: FigureSpec, lab: LabSpec, results: t.Mapping[str, RunResult]) 
             ax.set_ylabel(spec.ylabel)
             if spec.title:
                 ax.set_title(spec.title)
-            if len(spec.runs) > 1:
-                ax.legend(loc="upper right")
+            if (
+                len(spec.runs) > 3
+            ):  # many curves: legend below the axes, never over them
+                ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3)
+            elif len(spec.runs) > 1:
+                ax.legend(loc="best")
             fig.tight_layout()
             buf = io.StringIO()
-            fig.savefig(
-                buf, format="svg", metadata={"Date": None}
-            )  # no date: same input, same file
+            # no date in the file: the same results give the same SVG, byte for byte
+            fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
             return buf.getvalue()
         finally:
             plt.close(fig)
