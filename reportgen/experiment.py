@@ -10,14 +10,18 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.util
+import logging
 import math
 import random
 import sys
+import time
 import typing as t
 from pathlib import Path
 
 from reportgen.errors import ExperimentError
 from reportgen.paths import EXPERIMENTS_DIR
+
+log = logging.getLogger(__name__)
 
 Number = int | float
 ProgressCallback = t.Callable[[int, int, dict[str, float]], None]
@@ -40,6 +44,9 @@ class Experiment:
 
 
 _REGISTRY: dict[str, Experiment] = {}
+CHECKPOINTS_PER_RUN = (
+    20  # a run saves its state this many times; an interruption costs ≤ 5%
+)
 
 
 def experiment(
@@ -102,10 +109,19 @@ class RunContext:
     """What a running experiment sees: seed, device, RNG, and the recorders for its outputs."""
 
     def __init__(
-        self, seed: int, device: str, on_progress: ProgressCallback | None = None
+        self,
+        seed: int,
+        device: str,
+        on_progress: ProgressCallback | None = None,
+        checkpoint_path: Path | None = None,
     ) -> None:
         self.seed = seed
         self.device = device
+        self.checkpoint_path = checkpoint_path
+        self._started = time.perf_counter()
+        self._seconds_before = (
+            0.0  # time spent by interrupted attempts this run resumes
+        )
         self.rng = random.Random(
             seed
         )  # all Python-level randomness of a run (batch order, offsets)
@@ -139,6 +155,61 @@ class RunContext:
         """Report progress (step of total, plus e.g. perplexity) to the build's display."""
         if self._on_progress is not None:
             self._on_progress(step, total, info)
+
+    def checkpoint_due(self, step: int, total: int) -> bool:
+        """True about every 1/20 of a run (never at its last step, when the result is stored)."""
+        every = max(1, total // CHECKPOINTS_PER_RUN)
+        return self.checkpoint_path is not None and step % every == 0 and step < total
+
+    def save_checkpoint(self, state: dict[str, t.Any]) -> None:
+        """Save ``state`` with the RNGs and the series so far, atomically.
+
+        An interrupted run resumes from it: see :meth:`load_checkpoint`.
+        """
+        assert self.checkpoint_path is not None, "save only when checkpoint_due()"
+        import torch
+
+        from reportgen.store import write_atomic_with
+
+        payload = {
+            "state": state,
+            "series": self.series,
+            "py_rng": self.rng.getstate(),
+            "torch_rng": torch.get_rng_state(),
+            "seconds": self.elapsed(),
+        }
+        self.checkpoint_path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic_with(self.checkpoint_path, lambda f: torch.save(payload, f))
+
+    def load_checkpoint(self) -> dict[str, t.Any] | None:
+        """The state saved by an interrupted attempt of this run, with RNGs and series restored.
+
+        Call it after building the model (whose random init it then overrides), before training.
+        """
+        if self.checkpoint_path is None or not self.checkpoint_path.is_file():
+            return None
+        import torch
+
+        try:
+            payload = torch.load(self.checkpoint_path, weights_only=False)
+            state: dict[str, t.Any] = payload["state"]
+            self.series = payload["series"]
+            self.rng.setstate(payload["py_rng"])
+            torch.set_rng_state(payload["torch_rng"])
+            self._seconds_before = payload["seconds"]
+        except Exception as exc:  # a damaged checkpoint only costs the time it saved
+            log.warning(
+                "Checkpoint %s is unreadable (%s); starting over.",
+                self.checkpoint_path,
+                exc,
+            )
+            self.checkpoint_path.unlink(missing_ok=True)
+            return None
+        return state
+
+    def elapsed(self) -> float:
+        """Wall seconds this run has taken, interrupted attempts included."""
+        return self._seconds_before + time.perf_counter() - self._started
 
     def check_finite(self, what: str, value: float, step: int) -> None:
         """Stop the run as diverged when ``value`` is inf or NaN."""

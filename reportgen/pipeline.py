@@ -6,6 +6,7 @@ notes change re-renders without touching training.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import logging
@@ -20,8 +21,9 @@ from reportgen.inventory import record_latest_keys
 from reportgen.lab import LabSpec
 from reportgen.plan import Override, PlannedRun, plan
 from reportgen.render.context import Student
+from reportgen.render.fonts import require_fonts
 from reportgen.runner import ExecutionSummary, execute
-from reportgen.store import RunResult, Store
+from reportgen.store import RunResult, Store, remove_orphans
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +59,27 @@ def report_basename(student: Student, lab: LabSpec) -> str:
     return "-".join(safe) + f"-Lab-{lab.number}"
 
 
+@contextlib.contextmanager
+def build_lock(build_dir: Path) -> t.Iterator[None]:
+    """Hold ``<build_dir>/.lock`` for the whole build; a second build at once gets a clear error."""
+    import filelock
+
+    try:
+        build_dir.mkdir(parents=True, exist_ok=True)
+        lock = filelock.FileLock(build_dir / ".lock", timeout=0)
+        with lock:
+            yield
+    except filelock.Timeout:
+        raise ReportgenError(
+            f"Another reportgen build is using {build_dir}; wait for it to finish, or pass"
+            " another --build-dir."
+        ) from None
+    except OSError as exc:
+        raise ReportgenError(
+            f"Cannot write into {build_dir}: {exc.strerror or exc}."
+        ) from None
+
+
 def build(lab: LabSpec, options: BuildOptions) -> BuildOutcome:
     """Build the report for ``lab``: train what the store lacks, then render Markdown and PDF."""
     from reportgen.device import resolve_device
@@ -64,7 +87,23 @@ def build(lab: LabSpec, options: BuildOptions) -> BuildOutcome:
     started = time.perf_counter()
     planned = plan(lab, options.profile, options.overrides)
     device = resolve_device(options.device)
+    require_fonts()  # fail before training, not after it
+    with build_lock(options.build_dir):
+        return _locked_build(lab, options, planned, device, started)
+
+
+def _locked_build(
+    lab: LabSpec,
+    options: BuildOptions,
+    planned: list[PlannedRun],
+    device: str,
+    started: float,
+) -> BuildOutcome:
+    """The build proper, run while holding the build folder's lock."""
     store = Store(options.build_dir / "cache")
+    orphans = remove_orphans(options.build_dir)
+    if orphans:
+        log.info("Removed %d temporary file(s) left by an interrupted build.", orphans)
     log.info(
         "Building %s (%s profile) on %s: %d runs planned.",
         lab.id,

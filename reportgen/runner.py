@@ -4,23 +4,28 @@ Missing runs train in worker processes, ``jobs`` at a time, one torch thread eac
 models are too small to keep two threads busy, but two processes keep two cores busy (see
 docs/performance.md). Each run is seeded (torch and the run's own ``random.Random``), timed,
 and stored as soon as it finishes, with its resolved params, seed, device and torch version.
-A run whose loss turns inf/NaN is stored as ``diverged`` with the step; it does not stop the build.
+
+Interruption: workers ignore SIGINT; the parent turns Ctrl-C or SIGTERM into
+:class:`BuildInterrupted`, terminates the workers and leaves every finished run stored and
+every unfinished one at its last checkpoint, from which the next build resumes.
+A run whose loss turns inf/NaN is stored as ``diverged`` with the step; the build goes on.
 """
 
 from __future__ import annotations
 
-import concurrent.futures
 import dataclasses
 import datetime as dt
 import importlib.metadata
 import logging
 import multiprocessing
+import os
 import queue
-import time
+import signal
 import typing as t
+from pathlib import Path
 
 from reportgen import params as params_mod
-from reportgen.errors import ExperimentError
+from reportgen.errors import ExperimentError, ReportgenError
 from reportgen.experiment import Diverged, RunContext, load_experiments
 from reportgen.plan import PlannedRun, code_sources
 from reportgen.progress import RunProgress
@@ -28,9 +33,11 @@ from reportgen.store import RunResult, Store
 
 log = logging.getLogger(__name__)
 
-ProgressQueue = queue.Queue[
-    tuple[str, int, int, dict[str, float]]
-]  # (run, step, total, info)
+
+class BuildInterrupted(ReportgenError):
+    """Raised by the runner when Ctrl-C or SIGTERM stops a build."""
+
+    exit_code = 130
 
 
 @dataclasses.dataclass
@@ -44,6 +51,31 @@ class ExecutionSummary:
         if self.diverged:
             parts.append(f"{len(self.diverged)} diverged ({', '.join(self.diverged)})")
         return ", ".join(parts)
+
+
+@dataclasses.dataclass(frozen=True)
+class RunTask:
+    """What a worker needs to train one run: plain values, picklable into a process."""
+
+    run_id: str
+    key: str
+    experiment: str
+    params: dict[str, params_mod.ParamValue]
+    seed: int
+    device: str
+    checkpoint: Path
+
+    @classmethod
+    def of(cls, run: PlannedRun, device: str, store: Store) -> RunTask:
+        return cls(
+            run.id,
+            run.key,
+            run.experiment.name,
+            params_mod.as_dict(run.params),
+            run.spec.seed,
+            device,
+            store.checkpoint_for(run.key),
+        )
 
 
 def execute(
@@ -64,110 +96,133 @@ def execute(
         else:
             results[run.id] = cached
             summary.reused.append(run.id)
-    for result in _train_all(missing, device, jobs):
-        store.save(result)
-        run_id = next(r.id for r in missing if r.key == result.key)
-        results[run_id] = result
-        summary.trained.append(run_id)
+    if force:
+        for run in missing:
+            store.checkpoint_for(run.key).unlink(missing_ok=True)
+    tasks = [RunTask.of(run, device, store) for run in missing]
+    labels = {
+        task.run_id: f"[{i}/{len(tasks)}] {task.run_id}"
+        for i, task in enumerate(tasks, 1)
+    }
+    try:
+        with _interrupts_raise():
+            train = _train_here if jobs <= 1 or len(tasks) <= 1 else _train_in_workers
+            for result in train(tasks, jobs, labels):
+                store.save(result)
+                run_id = next(task.run_id for task in tasks if task.key == result.key)
+                results[run_id] = result
+                summary.trained.append(run_id)
+                _log_finished(result, labels[run_id])
+    except BuildInterrupted as exc:
+        done = len(summary.trained) + len(summary.reused)
+        raise BuildInterrupted(
+            f"{exc.message}: {done} of {len(runs)} runs are stored, unfinished runs keep their"
+            " last checkpoint. Run the same command again to resume."
+        ) from None
     summary.diverged = [r.id for r in runs if results[r.id].status == "diverged"]
     return {r.id: results[r.id] for r in runs}, summary
 
 
-@dataclasses.dataclass(frozen=True)
-class RunTask:
-    """What a worker needs to train one run: plain values, picklable into a process."""
+class _interrupts_raise:
+    """While active, SIGINT and SIGTERM raise BuildInterrupted in the main thread."""
 
-    run_id: str
-    key: str
-    experiment: str
-    params: dict[str, params_mod.ParamValue]
-    seed: int
-    device: str
+    def __enter__(self) -> None:
+        def handler(signum: int, frame: object) -> None:
+            raise BuildInterrupted(f"Interrupted by {signal.Signals(signum).name}")
 
-    @classmethod
-    def of(cls, run: PlannedRun, device: str) -> RunTask:
-        return cls(
-            run.id,
-            run.key,
-            run.experiment.name,
-            params_mod.as_dict(run.params),
-            run.spec.seed,
-            device,
-        )
+        self._previous = {
+            s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)
+        }
+
+    def __exit__(self, *exc: object) -> None:
+        for signum, previous in self._previous.items():
+            signal.signal(signum, previous)
 
 
-def _train_all(
-    missing: t.Sequence[PlannedRun], device: str, jobs: int
+def _train_here(
+    tasks: t.Sequence[RunTask], jobs: int, labels: dict[str, str]
 ) -> t.Iterator[RunResult]:
-    """Train the missing runs, here (jobs=1) or in a process pool; yield results as they end."""
-    labels = {r.id: f"[{i}/{len(missing)}] {r.id}" for i, r in enumerate(missing, 1)}
-    tasks = [RunTask.of(run, device) for run in missing]
-    if jobs <= 1 or len(tasks) <= 1:
-        for task in tasks:
-            progress = RunProgress(labels[task.run_id])
-            try:
-                yield _finished(train_one(task, progress.update), labels[task.run_id])
-            finally:
-                progress.close()
-        return
+    """Train one run after the other in this process."""
+    for task in tasks:
+        progress = RunProgress(labels[task.run_id])
+        try:
+            yield train_one(task, progress.update)
+        finally:
+            progress.close()
 
+
+Message = tuple[str, str, t.Any]  # (kind, run_id, payload): progress | done | failed
+
+
+def _train_in_workers(
+    tasks: t.Sequence[RunTask], jobs: int, labels: dict[str, str]
+) -> t.Iterator[RunResult]:
+    """Train up to ``jobs`` runs at once, each in its own process; yield results as they end."""
     # spawn, not fork: a forked child would inherit torch's thread pools in an unknown state
     mp = multiprocessing.get_context("spawn")
-    updates: ProgressQueue = mp.Manager().Queue()
+    messages: multiprocessing.Queue[Message] = mp.Queue()
+    waiting = list(tasks)
+    running: dict[str, multiprocessing.process.BaseProcess] = {}
     bars: dict[str, RunProgress] = {}
-    with concurrent.futures.ProcessPoolExecutor(
-        max_workers=jobs, mp_context=mp
-    ) as pool:
-        futures = {pool.submit(_train_in_worker, task, updates): task for task in tasks}
-        pending = set(futures)
-        try:
-            while pending:
-                done, pending = concurrent.futures.wait(pending, timeout=0.2)
-                _drain(updates, bars, labels)
-                for future in done:
-                    task = futures[future]
-                    bars.pop(task.run_id, RunProgress("")).close()
-                    yield _finished(future.result(), labels[task.run_id])
-        except BaseException:
-            for future in pending:
-                future.cancel()
-            raise
-        finally:
-            for bar in bars.values():
-                bar.close()
+    try:
+        while waiting or running:
+            while waiting and len(running) < jobs:
+                task = waiting.pop(0)
+                worker = mp.Process(
+                    target=_worker_main, args=(task, messages), daemon=True
+                )
+                worker.start()
+                running[task.run_id] = worker
+            try:
+                kind, run_id, payload = messages.get(timeout=1.0)
+            except queue.Empty:
+                _check_alive(running)
+                continue
+            if kind == "progress":
+                bar = bars.setdefault(
+                    run_id, RunProgress(labels[run_id], position=len(bars))
+                )
+                bar.update(*payload)
+            elif kind == "failed":
+                raise ExperimentError(payload)
+            else:
+                running.pop(run_id).join()
+                bars.pop(run_id, RunProgress("")).close()
+                yield payload
+    finally:
+        for unfinished in running.values():
+            unfinished.terminate()
+            unfinished.join()
+        for bar in bars.values():
+            bar.close()
 
 
-def _drain(
-    updates: ProgressQueue,
-    bars: dict[str, RunProgress],
-    labels: dict[str, str],
-) -> None:
-    """Show the progress messages the workers sent since the last look."""
-    while True:
-        try:
-            run_id, step, total, info = updates.get_nowait()
-        except queue.Empty:
-            return
-        bar = bars.setdefault(run_id, RunProgress(labels[run_id], position=len(bars)))
-        bar.update(step, total, info)
+def _check_alive(running: dict[str, multiprocessing.process.BaseProcess]) -> None:
+    """A worker that died without reporting (killed, out of memory) fails the build clearly."""
+    for run_id, worker in running.items():
+        if not worker.is_alive() and worker.exitcode not in (0, None):
+            raise ExperimentError(
+                f"Run '{run_id}' stopped with exit code {worker.exitcode} (killed, or out of"
+                " memory?); its last checkpoint is kept."
+            )
 
 
-def _finished(result: RunResult, label: str) -> RunResult:
-    ppl = result.metrics.get("perplexity")
-    headline = f", perplexity {ppl:.3f}" if isinstance(ppl, float) else ""
-    if result.status == "diverged":
-        headline = f", diverged at step {result.diverged_at}"
-    log.info("%s: done in %.1f s%s", label, result.wall_seconds, headline)
-    return result
-
-
-def _train_in_worker(task: RunTask, updates: ProgressQueue) -> RunResult:
-    """Entry point of a worker process: train one run, sending progress to the parent."""
+def _worker_main(task: RunTask, messages: multiprocessing.Queue[Message]) -> None:
+    """Entry point of a worker process: train one run, report progress and the result."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    parent = os.getppid()
 
     def report(step: int, total: int, info: dict[str, float]) -> None:
-        updates.put((task.run_id, step, total, info))
+        if (
+            os.getppid() != parent
+        ):  # the build was killed: stop too, the checkpoint is kept
+            os._exit(1)
+        messages.put(("progress", task.run_id, (step, total, info)))
 
-    return train_one(task, report)
+    try:
+        messages.put(("done", task.run_id, train_one(task, report)))
+    except ExperimentError as exc:
+        messages.put(("failed", task.run_id, exc.message))
 
 
 def train_one(
@@ -181,9 +236,10 @@ def train_one(
     exp = load_experiments()[task.experiment]
     threads = configure_threads()
     torch.manual_seed(task.seed)
-    ctx = RunContext(task.seed, task.device, on_progress=on_progress)
+    ctx = RunContext(
+        task.seed, task.device, on_progress, checkpoint_path=task.checkpoint
+    )
     started_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    started = time.perf_counter()
     status, diverged_at = "ok", None
     try:
         exp.run(exp.params_cls(**task.params), ctx)
@@ -205,7 +261,7 @@ def train_one(
         device_name=describe_device(task.device, threads),
         torch_version=importlib.metadata.version("torch"),
         started_at=started_at,
-        wall_seconds=time.perf_counter() - started,
+        wall_seconds=ctx.elapsed(),
         sources=code_sources(exp),
         metrics=ctx.metrics,
         series=ctx.series,
@@ -213,3 +269,11 @@ def train_one(
         tables=ctx.tables,
         diverged_at=diverged_at,
     )
+
+
+def _log_finished(result: RunResult, label: str) -> None:
+    ppl = result.metrics.get("perplexity")
+    headline = f", perplexity {ppl:.3f}" if isinstance(ppl, float) else ""
+    if result.status == "diverged":
+        headline = f", diverged at step {result.diverged_at}"
+    log.info("%s: done in %.1f s%s", label, result.wall_seconds, headline)

@@ -114,6 +114,10 @@ class Store:
     def path_for(self, key: str) -> Path:
         return self.root / key / RESULT_FILE
 
+    def checkpoint_for(self, key: str) -> Path:
+        """Where an unfinished run keeps its last checkpoint (deleted once it is stored)."""
+        return self.root / "partial" / f"{key}.pt"
+
     def has(self, key: str) -> bool:
         return self.path_for(key).is_file()
 
@@ -141,24 +145,51 @@ class Store:
         path = self.path_for(result.key)
         path.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(path, result.to_json())
+        self.checkpoint_for(result.key).unlink(missing_ok=True)
         return path
 
     def keys(self) -> list[str]:
         if not self.root.is_dir():
             return []
-        return sorted(p.parent.name for p in self.root.glob(f"*/{RESULT_FILE}"))
+        return sorted(
+            p.parent.name
+            for p in self.root.glob(f"*/{RESULT_FILE}")
+            if len(p.parent.name) == 64
+        )
+
+
+TEMP_SUFFIX = ".tmp"
 
 
 def write_atomic(path: Path, text: str | bytes) -> None:
     """Write ``text`` to ``path`` so that readers never see a partial file."""
     data = text.encode("utf-8") if isinstance(text, str) else text
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    write_atomic_with(path, lambda f: f.write(data))
+
+
+def write_atomic_with(path: Path, write: t.Callable[[t.BinaryIO], object]) -> None:
+    """Call ``write(file)`` on a temp file beside ``path``, fsync it, rename it into place.
+
+    A crash leaves at worst a hidden ``.<name>.*.tmp`` file, which :func:`remove_orphans`
+    deletes at the start of the next build.
+    """
+    fd, tmp = tempfile.mkstemp(
+        dir=path.parent, prefix=f".{path.name}.", suffix=TEMP_SUFFIX
+    )
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(data)
+            write(f)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def remove_orphans(folder: Path) -> int:
+    """Delete temp files that an interrupted write left under ``folder``; return how many."""
+    orphans = list(folder.rglob(f".*{TEMP_SUFFIX}")) if folder.is_dir() else []
+    for path in orphans:
+        path.unlink(missing_ok=True)
+    return len(orphans)

@@ -113,6 +113,18 @@ def code_listing(result: RunResult, name: str) -> Markup:
     )
 
 
+class Metrics(dict[str, t.Any]):
+    """A run's metrics as templates see them: a metric a diverged run never reached is None
+    (printed as "—" by num()), not a template error."""
+
+    def __missing__(self, key: str) -> None:
+        return None
+
+
+def for_templates(result: RunResult) -> RunResult:
+    return dataclasses.replace(result, metrics=Metrics(result.metrics))
+
+
 class ReportContext(t.TypedDict):
     """Everything a lab template may use."""
 
@@ -127,5 +139,6 @@ class ReportContext(t.TypedDict):
     cap: Captions
     listing: t.Callable[[str, str], Markup]
     samples: t.Callable[[str], Markup]
+    ok: t.Callable[..., bool]
     table: t.Callable[..., Markup]
     num: t.Callable[..., str]

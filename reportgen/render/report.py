@@ -16,6 +16,7 @@ from reportgen.render.context import (
     ReportContext,
     Student,
     code_listing,
+    for_templates,
     format_number,
     md_table,
     sample_list,
@@ -64,6 +65,7 @@ def render_report(
             f"No discussion found at {notes_path}: the report shows a placeholder for [小结或讨论]."
         )
 
+    results = {run_id: for_templates(r) for run_id, r in results.items()}
     context: ReportContext = {
         "lab": lab,
         "student": student,
@@ -76,6 +78,7 @@ def render_report(
         "cap": Captions(figure_paths),
         "listing": lambda run_id, name: code_listing(results[run_id], name),
         "samples": lambda run_id: sample_list(results[run_id]),
+        "ok": lambda *run_ids: all(results[r].status == "ok" for r in run_ids),
         "table": md_table,
         "num": format_number,
     }

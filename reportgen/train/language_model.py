@@ -27,6 +27,8 @@ class LanguageModel(t.Protocol):
     def __call__(self, X: torch.Tensor, state: State) -> tuple[torch.Tensor, State]: ...
     def begin_state(self, batch_size: int, device: torch.device) -> State: ...
     def parameters(self) -> t.Iterator[nn.Parameter]: ...
+    def state_dict(self) -> dict[str, t.Any]: ...
+    def load_state_dict(self, state: dict[str, t.Any]) -> t.Any: ...
 
 
 @dataclasses.dataclass(frozen=True)
@@ -133,7 +135,9 @@ def train_epoch(
         sgd(params, cfg.lr)
         loss_sum += loss.detach() * y.numel()  # stays on the device: no sync per batch
         num_tokens += y.numel()
-    return math.exp(loss_sum.item() / num_tokens), num_tokens
+    mean_loss = loss_sum.item() / num_tokens
+    # perplexity = exp(mean loss); past e^709 a float overflows: that run has diverged
+    return (math.exp(mean_loss) if mean_loss < 709 else math.inf), num_tokens
 
 
 def train_language_model(
@@ -147,8 +151,12 @@ def train_language_model(
 ) -> None:
     """Train with minibatch SGD and gradient clipping; record perplexity, speed, samples."""
     device = torch.device(ctx.device)
-    ppl, train_seconds, tokens = math.inf, 0.0, 0
-    for epoch in range(1, cfg.num_epochs + 1):
+    start, ppl, train_seconds, tokens = 0, math.inf, 0.0, 0
+    if (saved := ctx.load_checkpoint()) is not None:  # resume an interrupted run
+        net.load_state_dict(saved["model"])
+        start = saved["epoch"]
+        ppl, train_seconds, tokens = saved["totals"]
+    for epoch in range(start + 1, cfg.num_epochs + 1):
         started = time.perf_counter()
         ppl, epoch_tokens = train_epoch(net, corpus, cfg, ctx, device)
         train_seconds += time.perf_counter() - started
@@ -156,6 +164,11 @@ def train_language_model(
         ctx.check_finite("perplexity", ppl, epoch)
         ctx.log("perplexity", epoch, ppl)
         ctx.progress(epoch, cfg.num_epochs, ppl=ppl)
+        if ctx.checkpoint_due(epoch, cfg.num_epochs):  # an interrupted run resumes here
+            totals = (ppl, train_seconds, tokens)
+            ctx.save_checkpoint(
+                {"model": net.state_dict(), "epoch": epoch, "totals": totals}
+            )
 
     ctx.metric("perplexity", ppl)
     ctx.metric("train_seconds", train_seconds)
