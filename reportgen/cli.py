@@ -150,6 +150,11 @@ def main(verbose: bool) -> None:
     help="Runs trained at once. Default 0: one per CPU core (1 on CUDA).",
 )
 @click.option("--force", is_flag=True, help="Retrain every run even when it is cached.")
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Write no report while the submission check finds a blocker.",
+)
 def build(
     lab_id: str,
     student_id: str | None,
@@ -163,6 +168,7 @@ def build(
     build_dir: Path,
     jobs: int,
     force: bool,
+    strict: bool,
 ) -> None:
     """Build the report for LAB (default lab4): train what is not cached, then render."""
     from reportgen.lab import load_lab
@@ -197,6 +203,7 @@ def build(
         date=date,
         jobs=jobs,
         force=force,
+        strict=strict,
     )
     for o in overrides:
         click.echo(f"Overriding: {o.target}.{o.param} = {o.value}", err=True)
@@ -213,6 +220,45 @@ def build(
     click.echo(f"Report: {outcome.pdf}", err=True)
     click.echo(f"        {outcome.markdown}", err=True)
     click.echo(f"Built in {outcome.seconds:.1f} s.", err=True)
+    _echo_findings(outcome.findings)
+
+
+def _echo_findings(found: t.Sequence[t.Any]) -> None:
+    if not found:
+        click.echo("Submission check: ready to hand in.", err=True)
+        return
+    click.echo("Submission check:", err=True)
+    for finding in found:
+        click.echo(f"  {finding.line()}", err=True)
+
+
+@main.command()
+@click.argument("lab_id", metavar="LAB", default="lab4")
+@click.option("--student", "student_id", help=student_help)
+@BUILD_DIR_OPTION
+def check(lab_id: str, student_id: str | None, build_dir: Path) -> None:
+    """List what keeps the last report of LAB from being ready to hand in."""
+    from reportgen.check import findings, read_manifest
+    from reportgen.lab import load_lab
+    from reportgen.plan import parse_override, plan
+
+    sid = _student_option(student_id, "id", _load_student_profile())
+    if not sid:
+        raise click.UsageError(
+            "Missing --student (your 学号), or set [student] id in reportgen.toml."
+        )
+    lab = load_lab(lab_id)
+    manifest = read_manifest(build_dir, lab.id, sid)
+    if manifest is None:
+        raise click.ClickException(
+            f"No {lab.id} report for {sid} in {build_dir}: build it first."
+        )
+    overrides = [parse_override(o) for o in manifest.overrides]
+    planned = {r.id: r.key for r in plan(lab, manifest.profile, overrides)}
+    found = findings(manifest, planned, lab)
+    _echo_findings(found)
+    if any(f.blocking for f in found):
+        raise SystemExit(1)
 
 
 @main.command("list")

@@ -23,6 +23,7 @@ class RunSpec:
     params: dict[str, t.Any]  # overrides of the experiment's defaults
     seed: int
     label: str  # how figures and tables name this run
+    may_diverge: bool = False  # divergence is a result here (e.g. gradient explosion)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -118,6 +119,7 @@ def _parse(raw: dict[str, t.Any], path: Path) -> LabSpec:
                 params=dict(r.get("params", dict, {})),
                 seed=r.get("seed", int, default_seed),
                 label=r.get("label", str, run_id),
+                may_diverge=r.get("may_diverge", bool, False),
             )
         )
     run_ids = {r.id for r in runs}

@@ -16,12 +16,16 @@ import time
 import typing as t
 from pathlib import Path
 
+from markupsafe import Markup
+
+from reportgen.check import Finding, Manifest, findings, run_states, write_manifest
 from reportgen.errors import ReportgenError
 from reportgen.inventory import record_latest_keys
 from reportgen.lab import LabSpec
 from reportgen.plan import Override, PlannedRun, plan
 from reportgen.render.context import Student
 from reportgen.render.fonts import require_fonts
+from reportgen.render.notes import read_notes
 from reportgen.runner import ExecutionSummary, execute
 from reportgen.store import RunResult, Store, remove_orphans
 
@@ -41,6 +45,9 @@ class BuildOptions:
     notes_path: Path | None = None  # None: the lab's default, notes/<lab>.md
     date: str | None = None  # 实验日期; None: today
     force: bool = False  # retrain even what the store has
+    strict: bool = (
+        False  # refuse to write the report while the submission check finds blockers
+    )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -49,6 +56,7 @@ class BuildOutcome:
     pdf: Path
     summary: ExecutionSummary
     warnings: tuple[str, ...]
+    findings: tuple[Finding, ...]  # the submission check of this report
     seconds: float
 
 
@@ -85,11 +93,22 @@ def build(lab: LabSpec, options: BuildOptions) -> BuildOutcome:
     from reportgen.device import resolve_device
 
     started = time.perf_counter()
+    # everything that can be wrong with the input fails here, before any training
     planned = plan(lab, options.profile, options.overrides)
     device = resolve_device(options.device)
-    require_fonts()  # fail before training, not after it
+    require_fonts()
+    notes_path = options.notes_path or Path(lab.notes)
+    notes = read_notes(notes_path)
     with build_lock(options.build_dir):
-        return _locked_build(lab, options, planned, device, started)
+        try:
+            return _locked_build(
+                lab, options, planned, device, (notes_path, notes), started
+            )
+        except OSError as exc:  # disk full, folder made read-only mid-build, …
+            where = exc.filename or options.build_dir
+            raise ReportgenError(
+                f"Cannot write {where}: {exc.strerror or exc}."
+            ) from None
 
 
 def _locked_build(
@@ -97,6 +116,7 @@ def _locked_build(
     options: BuildOptions,
     planned: list[PlannedRun],
     device: str,
+    notes: tuple[Path, Markup | None],
     started: float,
 ) -> BuildOutcome:
     """The build proper, run while holding the build folder's lock."""
@@ -118,10 +138,40 @@ def _locked_build(
     )
 
     out_dir = options.build_dir / lab.id
-    markdown_path, pdf_path, warnings = render(lab, planned, results, options, out_dir)
-    return BuildOutcome(
-        markdown_path, pdf_path, summary, tuple(warnings), time.perf_counter() - started
+    notes_path, notes_text = notes
+    manifest = Manifest(
+        lab=lab.id,
+        student=dataclasses.asdict(options.student),
+        profile=options.profile,
+        overrides=[f"{o.target}.{o.param}={o.value}" for o in options.overrides],
+        notes_path=str(notes_path),
+        has_notes=notes_text is not None,
+        pdf=str(out_dir / (report_basename(options.student, lab) + ".pdf")),
+        runs=run_states(results),
     )
+    found = findings(manifest, {r.id: r.key for r in planned}, lab)
+    if options.strict and any(f.blocking for f in found):
+        raise SubmissionBlocked(found)
+    markdown_path, pdf_path, warnings = render(
+        lab, planned, results, options, notes, out_dir
+    )
+    write_manifest(options.build_dir, manifest)
+    return BuildOutcome(
+        markdown_path,
+        pdf_path,
+        summary,
+        tuple(warnings),
+        tuple(found),
+        time.perf_counter() - started,
+    )
+
+
+class SubmissionBlocked(ReportgenError):
+    """Raised by ``build --strict`` when the submission check finds something blocking."""
+
+    def __init__(self, found: t.Sequence[Finding]) -> None:
+        lines = "\n".join("  " + f.line() for f in found)
+        super().__init__(f"Not ready to hand in (--strict wrote no report):\n{lines}")
 
 
 def render(
@@ -129,30 +179,23 @@ def render(
     planned: t.Sequence[PlannedRun],
     results: t.Mapping[str, RunResult],
     options: BuildOptions,
+    notes: tuple[Path, Markup | None],
     out_dir: Path,
 ) -> tuple[Path, Path, list[str]]:
     """Figures, Markdown, HTML and PDF from stored results. Imports no torch."""
     from reportgen.render.report import render_report
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    notes_path = options.notes_path or Path(lab.notes)
     date = options.date or dt.date.today().isoformat()
     basename = report_basename(options.student, lab)
-    try:
-        return render_report(
-            lab,
-            planned,
-            results,
-            options.student,
-            options.profile,
-            date,
-            notes_path,
-            out_dir,
-            basename,
-        )
-    except ReportgenError:
-        raise
-    except OSError as exc:
-        raise ReportgenError(
-            f"Cannot write the report into {out_dir}: {exc.strerror or exc}."
-        ) from exc
+    return render_report(
+        lab,
+        planned,
+        results,
+        options.student,
+        options.profile,
+        date,
+        notes,
+        out_dir,
+        basename,
+    )

@@ -14,7 +14,7 @@ import typing as t
 from pathlib import Path
 
 from reportgen import params as params_mod
-from reportgen.errors import ParamError
+from reportgen.errors import EnvironmentProblem, ParamError
 from reportgen.experiment import Experiment, load_experiments
 from reportgen.lab import LabSpec, RunSpec
 from reportgen.paths import DATA_DIR, PROJECT_ROOT
@@ -143,4 +143,14 @@ def _keyed_imports(source: Path, seen: set[Path] | None = None) -> set[Path]:
 
 
 def data_hashes(exp: Experiment) -> dict[str, str]:
-    return {name: sha256_file(DATA_DIR / name) for name in exp.data_files}
+    """sha256 of each data file the experiment declares; a missing file is a one-line error."""
+    hashes = {}
+    for name in exp.data_files:
+        path = DATA_DIR / name
+        if not path.is_file():
+            raise EnvironmentProblem(
+                f"Data file data/{name} is missing (experiment {exp.name}); restore it with:"
+                f" git checkout -- data/{name}"
+            )
+        hashes[name] = sha256_file(path)
+    return hashes

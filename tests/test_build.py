@@ -98,8 +98,16 @@ def test_set_retrains_exactly_the_affected_run(quick_build: QuickBuild) -> None:
     assert "Runs: 1 trained, 7 from cache." in result.output
     assert "trained: lstm_scratch" in result.output
     # planning a different value now: the run built last time is stale, the rest cached
-    status = invoke("status", "lab4", "--profile", "quick", "--build-dir", str(quick_build.build_dir),
-                    "--set", "lstm_scratch.num_hiddens=64")
+    status = invoke(
+        "status",
+        "lab4",
+        "--profile",
+        "quick",
+        "--build-dir",
+        str(quick_build.build_dir),
+        "--set",
+        "lstm_scratch.num_hiddens=64",
+    )
     assert "stale    lstm_scratch (params changed: num_hiddens)" in status.output
     assert status.output.count("cached   ") == 7
     assert "To train: about" in status.output

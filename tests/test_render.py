@@ -69,14 +69,14 @@ def test_code_blocks_are_highlighted_with_line_spans(tmp_path: Path) -> None:
         "```python\ndef f(x: int) -> int:\n    return x  # 注释\n```", tmp_path
     )
     assert (
-        'class="codehilite"' in html and 'class="code-line"' in html and 'class="c1"' in html
+        'class="codehilite"' in html
+        and 'class="code-line"' in html
+        and 'class="c1"' in html
     )
 
 
 def test_table_caption_is_kept_with_its_table(tmp_path: Path) -> None:
-    text = "**表 1** 说明\n\n" + md_table(
-        ["a", "b"], [[1, "x|y"]], "lr"
-    )
+    text = "**表 1** 说明\n\n" + md_table(["a", "b"], [[1, "x|y"]], "lr")
     html = to_html(text, tmp_path)
     assert html.startswith('<div class="table-block"><p class="table-caption">')
     assert "<td>x|y</td>" in html.replace('<td style="text-align:right">', "<td>")

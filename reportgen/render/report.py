@@ -27,19 +27,6 @@ FIGURES_DIR = "figures"
 MATH_DIR = "math"
 
 
-def read_notes(path: Path) -> Markup | None:
-    """The student's own discussion (Markdown), or None when the file does not exist."""
-    if not path.is_file():
-        return None
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise RenderError(
-            f"Notes file {path} is not UTF-8 text; save it as UTF-8."
-        ) from None
-    return Markup(text.strip()) if text.strip() else None
-
-
 def render_report(
     lab: LabSpec,
     planned: t.Sequence[PlannedRun],
@@ -47,7 +34,7 @@ def render_report(
     student: Student,
     profile: str,
     date: str,
-    notes_path: Path,
+    notes: tuple[Path, Markup | None],
     out_dir: Path,
     basename: str,
 ) -> tuple[Path, Path, list[str]]:
@@ -59,8 +46,8 @@ def render_report(
 
     warnings = []
     figure_paths = render_figures(lab, results, out_dir / FIGURES_DIR)
-    notes = read_notes(notes_path)
-    if notes is None:
+    notes_path, notes_text = notes
+    if notes_text is None:
         warnings.append(
             f"No discussion found at {notes_path}: the report shows a placeholder for [小结或讨论]."
         )
@@ -73,7 +60,7 @@ def render_report(
         "profile": profile,
         "runs": results,
         "labels": {r.id: r.spec.label for r in planned},
-        "notes": notes,
+        "notes": notes_text,
         "notes_path": str(notes_path),
         "cap": Captions(figure_paths),
         "listing": lambda run_id, name: code_listing(results[run_id], name),

@@ -1,0 +1,130 @@
+"""Is a report ready to hand in? ``reportgen check`` and the end of every build answer this.
+
+Every build writes a small manifest beside the report (student fields, profile, overrides,
+whether the discussion is the student's own, the key and status of every run). The check
+reads it back and re-plans the lab with the same settings, so it also sees runs that went
+stale since (code, parameters or data changed).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import typing as t
+from pathlib import Path
+
+from reportgen.lab import LabSpec
+from reportgen.store import RunResult, write_atomic
+
+
+@dataclasses.dataclass(frozen=True)
+class Finding:
+    blocking: bool  # True: the report must not be handed in like this
+    text: str
+
+    def line(self) -> str:
+        return f"{'BLOCKS' if self.blocking else 'note  '}  {self.text}"
+
+
+@dataclasses.dataclass(frozen=True)
+class Manifest:
+    """What a build produced, as the check needs it."""
+
+    lab: str
+    student: dict[str, str]
+    profile: str
+    overrides: list[str]
+    notes_path: str
+    has_notes: bool
+    pdf: str
+    runs: dict[str, dict[str, t.Any]]  # run id -> {"key", "status", "diverged_at"}
+
+    def to_json(self) -> str:
+        return json.dumps(dataclasses.asdict(self), ensure_ascii=False, indent=1)
+
+
+def manifest_path(build_dir: Path, lab_id: str, student_id: str) -> Path:
+    return build_dir / lab_id / f".build-{student_id}.json"
+
+
+def write_manifest(build_dir: Path, manifest: Manifest) -> None:
+    write_atomic(
+        manifest_path(build_dir, manifest.lab, manifest.student["id"]),
+        manifest.to_json(),
+    )
+
+
+def read_manifest(build_dir: Path, lab_id: str, student_id: str) -> Manifest | None:
+    try:
+        data = json.loads(
+            manifest_path(build_dir, lab_id, student_id).read_text(encoding="utf-8")
+        )
+        return Manifest(**data)
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+def run_states(results: t.Mapping[str, RunResult]) -> dict[str, dict[str, t.Any]]:
+    return {
+        run_id: {"key": r.key, "status": r.status, "diverged_at": r.diverged_at}
+        for run_id, r in results.items()
+    }
+
+
+def findings(
+    manifest: Manifest, planned_keys: t.Mapping[str, str], lab: LabSpec
+) -> list[Finding]:
+    """Everything that stands between this report and handing it in."""
+    found = []
+    for field, label, option in (
+        ("name", "姓名", "--name"),
+        ("major", "专业", "--major"),
+    ):
+        if not manifest.student.get(field):
+            found.append(
+                Finding(
+                    True,
+                    f"{label} is empty: pass {option} or set [student] "
+                    f"{field} in reportgen.toml.",
+                )
+            )
+    if not manifest.has_notes:
+        found.append(
+            Finding(
+                True,
+                f"[小结或讨论] is a placeholder: write your discussion in "
+                f"{manifest.notes_path} and rebuild.",
+            )
+        )
+    if manifest.profile != "course":
+        found.append(
+            Finding(
+                True,
+                f"The report holds {manifest.profile}-profile preview "
+                "results: rebuild without --profile.",
+            )
+        )
+    if manifest.overrides:
+        found.append(
+            Finding(
+                False,
+                "Built with non-course settings: "
+                + ", ".join(f"--set {o}" for o in manifest.overrides),
+            )
+        )
+    for run_id, state in manifest.runs.items():
+        if planned_keys.get(run_id) != state["key"]:
+            found.append(
+                Finding(
+                    True,
+                    f"Run {run_id} is stale: its code, parameters or data "
+                    "changed since the report was built; rebuild.",
+                )
+            )
+        if state["status"] == "diverged" and not lab.run(run_id).may_diverge:
+            found.append(
+                Finding(True, f"Run {run_id} diverged at step {state['diverged_at']}.")
+            )
+    if not Path(manifest.pdf).is_file():
+        found.append(Finding(True, f"The PDF {manifest.pdf} is missing: rebuild."))
+    return found

@@ -1,0 +1,208 @@
+"""Interruption, locking, corrupt cache entries, divergence, sandboxing and the submission check,
+each on a real quick build."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import filelock
+import pytest
+import stress_interrupt
+from conftest import STUDENT, QuickBuild, invoke, pdf_text
+
+from reportgen.store import Store
+
+
+def latest_keys(qb: QuickBuild) -> dict[str, str]:
+    return json.loads(
+        (qb.build_dir / "cache" / "latest" / "lab4-quick.json").read_text()
+    )
+
+
+def test_killed_builds_resume_to_identical_numbers(tmp_path: Path) -> None:
+    counts = stress_interrupt.stress(kills=2, seed=3, work=tmp_path)
+    assert counts["corrupt"] == 0
+    assert counts["kills"] + counts["finished_early"] == 2
+
+
+def test_corrupt_entry_is_reported_and_rerun(quick_build: QuickBuild) -> None:
+    path = Store(quick_build.build_dir / "cache").path_for(
+        latest_keys(quick_build)["rnn_concise"]
+    )
+    path.write_text(
+        path.read_text()[:100], encoding="utf-8"
+    )  # truncated, as by a full disk
+    result = quick_build.build()
+    assert result.exit_code == 0, result.output
+    assert "Runs: 1 trained, 7 from cache." in result.output
+    assert "trained: rnn_concise" in result.output
+
+
+def test_orphaned_temp_files_are_cleaned(quick_build: QuickBuild) -> None:
+    orphan = quick_build.build_dir / "cache" / ".result.json.abc123.tmp"
+    orphan.write_text("half a result")
+    assert quick_build.build().exit_code == 0
+    assert not orphan.exists()
+
+
+def test_second_build_on_the_same_folder_is_refused(quick_build: QuickBuild) -> None:
+    with filelock.FileLock(quick_build.build_dir / ".lock"):
+        result = quick_build.build()
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: Another reportgen build is using")
+
+
+def test_divergence_is_stored_and_shown_not_crashed(quick_build: QuickBuild) -> None:
+    result = quick_build.build(
+        "--set",
+        "rnn_concise_2layers.lr=1e6",
+        "--set",
+        "rnn_concise_2layers.clip_theta=1e6",
+    )
+    assert result.exit_code == 0, result.output
+    assert "1 diverged (rnn_concise_2layers)" in result.output
+    assert "BLOCKS  Run rnn_concise_2layers diverged at step 1." in result.output
+    text = pdf_text(quick_build.pdf)
+    assert "发散（第 1 轮）" in text
+    rows = [line for line in text.splitlines() if "nn.RNN（2 层）" in line]
+    assert len(rows) >= 2  # the exercise table and the summary table
+    for row in rows:
+        assert not {"nan", "inf", "NaN", "None"} & set(row.split()), row
+
+
+def test_check_lists_blockers_and_strict_writes_nothing(
+    quick_build: QuickBuild,
+) -> None:
+    check = invoke(
+        "check",
+        "lab4",
+        "--student",
+        "WA2214014",
+        "--build-dir",
+        str(quick_build.build_dir),
+    )
+    assert check.exit_code == 1
+    assert "BLOCKS  The report holds quick-profile preview results" in check.output
+    quick_build.pdf.unlink()
+    strict = quick_build.build("--strict")
+    assert strict.exit_code == 1
+    assert strict.output.startswith(
+        "Error: Not ready to hand in (--strict wrote no report):"
+    )
+    assert not quick_build.pdf.exists()
+    assert quick_build.build().exit_code == 0  # leave the shared build complete
+
+
+def test_notes_cannot_pull_in_local_files(
+    quick_build: QuickBuild, tmp_path: Path
+) -> None:
+    notes = tmp_path / "evil.md"
+    notes.write_text(
+        '<link rel="attachment" href="file:///etc/passwd">\n\n![pw](file:///etc/passwd)\n\n'
+        "![up](../../../../../../etc/passwd)\n\n[x](javascript:alert(1))\n\n"
+        '<style>@import url("file:///etc/passwd");</style>\n\n<script>alert(1)</script>\n',
+        encoding="utf-8",
+    )
+    result = quick_build.build("--notes", str(notes))
+    if (
+        result.exit_code == 0
+    ):  # the relative image is refused by nh3 or the fetcher: both fine
+        attachments = subprocess.run(
+            ["pdfdetach", "-list", str(quick_build.pdf)], capture_output=True, text=True
+        ).stdout
+        assert attachments.startswith("0 embedded files")
+        assert "root:x:0:0" not in pdf_text(quick_build.pdf)
+    else:
+        assert "blocked" in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("setup", "message"),
+    [
+        (
+            lambda d: (d / "notes.md").write_bytes("讨论".encode("gbk")),
+            "is not UTF-8 text; save it as UTF-8.",
+        ),
+        (
+            lambda d: (d / "notes.md").write_bytes(b"\x00\x01binary"),
+            "is binary, not Markdown text.",
+        ),
+    ],
+)
+def test_bad_notes_fail_before_training(tmp_path: Path, setup, message: str) -> None:  # noqa: ANN001
+    setup(tmp_path)
+    result = invoke(
+        "build",
+        "lab4",
+        *STUDENT,
+        "--profile",
+        "quick",
+        "--notes",
+        str(tmp_path / "notes.md"),
+        "--build-dir",
+        str(tmp_path / "build"),
+    )
+    assert result.exit_code == 1 and message in result.output
+    assert not (tmp_path / "build").exists()
+
+
+def test_malformed_student_profile_names_the_line(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    monkeypatch.chdir(tmp_path)
+    Path("reportgen.toml").write_text('[student]\nid = "WA2214014\n', encoding="utf-8")
+    result = invoke("build", "lab4", "--profile", "quick")
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: Malformed reportgen.toml: ")
+    assert "line 2" in result.output
+
+
+def test_unwritable_build_folder_is_one_line(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    result = invoke(
+        "build",
+        "lab4",
+        *STUDENT,
+        "--profile",
+        "quick",
+        "--build-dir",
+        str(blocker / "build"),
+    )
+    assert result.exit_code == 1
+    assert result.output.startswith(f"Error: Cannot write into {blocker / 'build'}: ")
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_missing_cjk_font_names_the_package(tmp_path: Path) -> None:
+    conf = tmp_path / "fonts.conf"  # a fontconfig that knows no fonts at all
+    conf.write_text(
+        '<?xml version="1.0"?><fontconfig><cachedir>%s</cachedir></fontconfig>'
+        % tmp_path
+    )
+    env = os.environ | {"FONTCONFIG_FILE": str(conf)}
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "reportgen",
+            "build",
+            "lab4",
+            *STUDENT,
+            "--profile",
+            "quick",
+            "--build-dir",
+            str(tmp_path / "build"),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert proc.returncode == 1
+    assert proc.stderr.strip().splitlines()[-1] == (
+        "Error: Font 'Noto Sans CJK SC' is not installed, so Chinese text would print as boxes; "
+        "install it with: sudo apt-get install fonts-dejavu-core fonts-noto-cjk"
+    )
+    assert not (tmp_path / "build").exists()
