@@ -179,8 +179,7 @@ def test_unwritable_build_folder_is_one_line(tmp_path: Path) -> None:
 def test_missing_cjk_font_names_the_package(tmp_path: Path) -> None:
     conf = tmp_path / "fonts.conf"  # a fontconfig that knows no fonts at all
     conf.write_text(
-        '<?xml version="1.0"?><fontconfig><cachedir>%s</cachedir></fontconfig>'
-        % tmp_path
+        f'<?xml version="1.0"?><fontconfig><cachedir>{tmp_path}</cachedir></fontconfig>'
     )
     env = os.environ | {"FONTCONFIG_FILE": str(conf)}
     proc = subprocess.run(
