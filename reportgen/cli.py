@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import re
-import sys
 import tomllib
 import typing as t
 from pathlib import Path
@@ -101,12 +100,17 @@ def _load_student_profile() -> dict[str, t.Any]:
     return student if isinstance(student, dict) else {}
 
 
+class _EchoHandler(logging.Handler):
+    """Log records to click's stderr, looked up at each call (so CliRunner captures them)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        click.echo(self.format(record), err=True)
+
+
 def _setup_logging(verbose: bool) -> None:
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(message)s",
-        stream=sys.stderr,
-    )
+    root = logging.getLogger()
+    root.handlers = [_EchoHandler()]
+    root.setLevel(logging.DEBUG if verbose else logging.INFO)
     logging.getLogger("fontTools").setLevel(logging.WARNING)
     logging.getLogger("matplotlib").setLevel(logging.WARNING)
     weasy = logging.getLogger("weasyprint")
@@ -205,8 +209,6 @@ def build(
         force=force,
         strict=strict,
     )
-    for o in overrides:
-        click.echo(f"Overriding: {o.target}.{o.param} = {o.value}", err=True)
     outcome = run_build(lab, options)
     click.echo(f"Runs: {outcome.summary.line()}.", err=True)
     for label, files in (

@@ -95,6 +95,8 @@ def build(lab: LabSpec, options: BuildOptions) -> BuildOutcome:
     started = time.perf_counter()
     # everything that can be wrong with the input fails here, before any training
     planned = plan(lab, options.profile, options.overrides)
+    for o in options.overrides:
+        log.info("Overriding: %s.%s = %s", o.target, o.param, o.value)
     device = resolve_device(options.device)
     require_fonts()
     notes_path = options.notes_path or Path(lab.notes)

@@ -10,71 +10,161 @@ import pytest
 import torch
 from conftest import invoke
 
-GOOD = ["--student", "WA2214014", "--profile", "quick"]
+GOOD = ["build", "lab4", "--student", "WA2214014", "--profile", "quick"]
+NO_CUDA = "cuda-absent"
 
-BAD_INPUTS = [
-    (["build", "lab5", *GOOD], "Error: Unknown lab 'lab5'. Did you mean 'lab4'?"),
-    (
-        ["build", "lab4", *GOOD, "--set", "lstm_scratch.num_hiddens=25x"],
-        "Error: lstm_scratch.num_hiddens expects an int, got '25x'.",
+
+def write(name: str, data: bytes):  # noqa: ANN201 (table helper)
+    """A setup step: write a file into the case's temp folder, return the args naming it."""
+
+    def setup(tmp: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+        (tmp / name).write_bytes(data)
+        return ["--notes", str(tmp / name)] if name.endswith(".md") else []
+
+    return setup
+
+
+def empty_fontconfig(tmp: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """A real fontconfig setup that knows no fonts, as on a machine without the packages."""
+    (tmp / "fonts.conf").write_text(
+        f"<fontconfig><cachedir>{tmp}</cachedir></fontconfig>"
+    )
+    monkeypatch.setenv("FONTCONFIG_FILE", str(tmp / "fonts.conf"))
+    return []
+
+
+# The bad-input matrix (docs/reliability.md lists it): command, setup, expected error line.
+BAD_INPUTS = {
+    "unknown lab": (
+        ["build", "lab5", "--student", "WA2214014"],
+        None,
+        "Error: Unknown lab 'lab5'. Did you mean 'lab4'?",
     ),
-    (
-        ["build", "lab4", *GOOD, "--set", "lstm_scratch.num_hidden=25"],
-        "Error: Unknown parameter 'lstm_scratch.num_hidden'. Did you mean 'num_hiddens'?",
-    ),
-    (
-        ["build", "lab4", *GOOD, "--set", "lstm_scratch.num_hiddens=-3"],
-        "Error: lstm_scratch: num_hiddens must be at least 1, got -3",
-    ),
-    (
-        ["build", "lab4", *GOOD, "--set", "transformer.lr=1"],
+    "unknown run or experiment": (
+        [*GOOD, "--set", "transformer.lr=1"],
+        None,
         "Error: --set transformer.lr: lab lab4 has no run or experiment 'transformer'.",
     ),
-    (
-        ["build", "lab4", *GOOD, "--set", "lr=1"],
+    "unknown parameter": (
+        [*GOOD, "--set", "lstm_scratch.num_hidden=25"],
+        None,
+        "Error: Unknown parameter 'lstm_scratch.num_hidden'. Did you mean 'num_hiddens'?",
+    ),
+    "wrong type": (
+        [*GOOD, "--set", "lstm_scratch.num_hiddens=25x"],
+        None,
+        "Error: lstm_scratch.num_hiddens expects an int, got '25x'.",
+    ),
+    "negative hidden size": (
+        [*GOOD, "--set", "lstm_scratch.num_hiddens=-3"],
+        None,
+        "Error: lstm_scratch: num_hiddens must be at least 1, got -3",
+    ),
+    "lr 0": (
+        [*GOOD, "--set", "rnn_scratch.lr=0"],
+        None,
+        "Error: rnn_scratch: lr must be positive, got 0.0",
+    ),
+    "epochs 0": (
+        [*GOOD, "--set", "gru_deep.num_epochs=0"],
+        None,
+        "Error: gru_deep: num_epochs must be at least 1, got 0",
+    ),
+    "batch larger than the corpus allows": (
+        [*GOOD, "--set", "rnn_scratch.batch_size=200"],
+        None,
+        "Error: rnn_scratch: max_tokens (5000) must exceed (batch_size + 1) × num_steps (7035)"
+        " to fill one minibatch at any offset",
+    ),
+    "cell not among the choices": (
+        [*GOOD, "--set", "gru_deep.cell=transformer"],
+        None,
+        "Error: gru_deep.cell expects one of 'rnn', 'gru', 'lstm', got 'transformer'.",
+    ),
+    "malformed --set": (
+        [*GOOD, "--set", "lr=1"],
+        None,
         "Error: Invalid value for '--set': --set expects target.param=value "
         "(e.g. rnn_scratch.num_hiddens=256), got 'lr=1'.",
     ),
-    (
-        ["build", "lab4", "--profile", "quick"],
-        "Error: Missing --student (your 学号), or set [student] id in reportgen.toml.",
-    ),
-    (
-        ["build", "lab4", "--student", "../WA22", "--profile", "quick"],
-        "Error: Invalid value for --student: '../WA22' is not a student ID: use letters, digits, '-' and '_'.",
-    ),
-    (
-        ["build", "lab4", *GOOD, "--name", "杨\x07跃浙"],
-        "Error: Invalid value for --name: '杨\\x07跃浙' contains control characters.",
-    ),
-    (
-        ["build", "lab4", *GOOD, "--profile", "fast"],
+    "unknown profile": (
+        [*GOOD, "--profile", "fast"],
+        None,
         "Error: Invalid value for '--profile': 'fast' is not one of 'course', 'quick'.",
     ),
-]
+    "missing student ID": (
+        ["build", "lab4", "--profile", "quick"],
+        None,
+        "Error: Missing --student (your 学号), or set [student] id in reportgen.toml.",
+    ),
+    "student ID with a path separator": (
+        ["build", "lab4", "--student", "../WA22"],
+        None,
+        "Error: Invalid value for --student: '../WA22' is not a student ID: use letters, digits, '-' and '_'.",
+    ),
+    "name with control characters": (
+        [*GOOD, "--name", "杨\x07跃浙"],
+        None,
+        "Error: Invalid value for --name: '杨\\x07跃浙' contains control characters.",
+    ),
+    "malformed reportgen.toml": (
+        ["build", "lab4"],
+        write("reportgen.toml", b'[student]\nid = "WA22\n'),
+        "Error: Malformed reportgen.toml: Illegal character '\\n' (at line 2, column 11).",
+    ),
+    "notes not UTF-8": (
+        GOOD,
+        write("notes.md", "讨论".encode("gbk")),
+        "is not UTF-8 text; save it as UTF-8.",
+    ),
+    "notes binary": (
+        GOOD,
+        write("notes.md", b"\x00\x01"),
+        "is binary, not Markdown text.",
+    ),
+    "output folder not writable": (
+        [*GOOD, "--build-dir", "{tmp}/file/build"],
+        write("file", b"x"),
+        "Error: Cannot write into {tmp}/file/build: Not a directory.",
+    ),
+    "CJK font missing": (
+        GOOD,
+        empty_fontconfig,
+        "Error: Font 'Noto Sans CJK SC' is not installed, so Chinese text would print as"
+        " boxes; install it with: sudo apt-get install fonts-dejavu-core fonts-noto-cjk",
+    ),
+    "--device cuda without CUDA": (
+        [*GOOD, "--device", "cuda"],
+        NO_CUDA,
+        "Error: --device cuda was requested, but torch sees no CUDA device",
+    ),
+}
 
 
-@pytest.mark.parametrize(("args", "message"), BAD_INPUTS)
+@pytest.mark.parametrize("case", list(BAD_INPUTS))
 def test_bad_input_gives_one_line_and_writes_nothing(
-    args: list[str], message: str, tmp_path: Path
+    case: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    build_dir = tmp_path / "build"
-    result = invoke(*args, "--build-dir", str(build_dir))
+    args, setup, message = BAD_INPUTS[case]
+    if setup == NO_CUDA:
+        if torch.cuda.is_available():
+            pytest.skip("this machine has CUDA")
+        setup = None
+    monkeypatch.chdir(tmp_path)
+    extra = setup(tmp_path, monkeypatch) if setup else []
+    args = [a.replace("{tmp}", str(tmp_path)) for a in args]
+    if "--build-dir" not in args:
+        args += ["--build-dir", str(tmp_path / "build")]
+    result = invoke(*args, *extra)
     assert result.exit_code != 0
-    assert message in result.output.splitlines()
+    # one error line, last; usage errors keep click's "Usage: …/Try --help" header above it
+    lines = result.output.strip().splitlines()
+    assert [line for line in lines if line.startswith("Error")] == lines[-1:], (
+        result.output
+    )
+    assert message.replace("{tmp}", str(tmp_path)) in lines[-1]
     assert "Traceback" not in result.output
-    assert not build_dir.exists()
-
-
-@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA")
-def test_cuda_without_a_gpu_is_a_clear_error(tmp_path: Path) -> None:
-    result = invoke(
-        "build", "lab4", *GOOD, "--device", "cuda", "--build-dir", str(tmp_path / "b")
-    )
-    assert result.exit_code == 1
-    assert result.output.startswith(
-        "Error: --device cuda was requested, but torch sees no CUDA device"
-    )
+    assert not (tmp_path / "build").exists()
 
 
 def test_list_and_help_do_not_import_torch(tmp_path: Path) -> None:
