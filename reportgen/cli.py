@@ -30,6 +30,9 @@ set_help = (
 profile_help = (
     "'course': the course's hyperparameters; 'quick': a preview in well under a minute."
 )
+corpus_help = (
+    "Your own corpus (UTF-8 .txt, or a .zip holding one), for labs that take one."
+)
 device_help = "Where to train: auto (CUDA when present), cpu or cuda."
 
 
@@ -70,6 +73,22 @@ BUILD_DIR_OPTION = click.option(
     show_default=True,
     help="Where the cache and reports go.",
 )
+
+
+class CorpusType(click.ParamType):  # type: ignore[type-arg]
+    """``--corpus PATH``: read and checked at once, so a bad file fails before anything runs."""
+
+    name = "PATH"
+
+    def convert(
+        self, value: t.Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> t.Any:
+        from reportgen.text.corpus_file import CorpusError, read_corpus_file
+
+        try:
+            return read_corpus_file(Path(value)).path
+        except CorpusError as exc:
+            self.fail(exc.message, param, ctx)
 
 
 def _student_option(value: str | None, key: str, profile: dict[str, t.Any]) -> str:
@@ -153,6 +172,7 @@ def main(verbose: bool) -> None:
     default=0,
     help="Runs trained at once. Default 0: one per CPU core (1 on CUDA).",
 )
+@click.option("--corpus", type=CorpusType(), help=corpus_help)
 @click.option("--force", is_flag=True, help="Retrain every run even when it is cached.")
 @click.option(
     "--strict",
@@ -171,6 +191,7 @@ def build(
     date: str | None,
     build_dir: Path,
     jobs: int,
+    corpus: Path | None,
     force: bool,
     strict: bool,
 ) -> None:
@@ -208,6 +229,7 @@ def build(
         jobs=jobs,
         force=force,
         strict=strict,
+        corpus=corpus,
     )
     outcome = run_build(lab, options)
     click.echo(f"Runs: {outcome.summary.line()}.", err=True)

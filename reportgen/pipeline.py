@@ -45,9 +45,9 @@ class BuildOptions:
     notes_path: Path | None = None  # None: the lab's default, notes/<lab>.md
     date: str | None = None  # 实验日期; None: today
     force: bool = False  # retrain even what the store has
-    strict: bool = (
-        False  # refuse to write the report while the submission check finds blockers
-    )
+    corpus: Path | None = None  # a user corpus, for labs whose experiments take one
+    # refuse to write the report while the submission check finds blockers
+    strict: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
@@ -94,7 +94,7 @@ def build(lab: LabSpec, options: BuildOptions) -> BuildOutcome:
 
     started = time.perf_counter()
     # everything that can be wrong with the input fails here, before any training
-    planned = plan(lab, options.profile, options.overrides)
+    planned = plan(lab, options.profile, options.overrides, options.corpus)
     for o in options.overrides:
         log.info("Overriding: %s.%s = %s", o.target, o.param, o.value)
     device = resolve_device(options.device)

@@ -57,11 +57,19 @@ def parse_override(text: str) -> Override:
 
 
 def plan(
-    lab: LabSpec, profile: str = "course", overrides: t.Sequence[Override] = ()
+    lab: LabSpec,
+    profile: str = "course",
+    overrides: t.Sequence[Override] = (),
+    corpus: Path | None = None,
 ) -> list[PlannedRun]:
-    """Resolve every run of ``lab`` to typed params and a cache key."""
+    """Resolve every run of ``lab`` to typed params and a cache key.
+
+    ``corpus`` (``--corpus``) sets the ``corpus`` parameter of every run that declares one;
+    the file's sha256 then enters those runs' keys.
+    """
     experiments = load_experiments()
     _check_override_targets(lab, overrides)
+    _check_corpus_target(lab, experiments, corpus)
     planned = []
     for spec in lab.runs:
         if spec.experiment not in experiments:
@@ -84,10 +92,12 @@ def plan(
             if o.target in (spec.id, spec.experiment):
                 values[o.param] = o.value
                 where = o.target
+        data = data_hashes(exp)
+        if corpus is not None and "corpus" in declared:
+            values["corpus"] = str(corpus.resolve())
+            data["corpus"] = sha256_file(corpus)
         p = params_mod.resolve(exp.params_cls, values, where)
-        key = run_key(
-            exp.name, code_hash(exp), params_mod.as_dict(p), spec.seed, data_hashes(exp)
-        )
+        key = run_key(exp.name, code_hash(exp), params_mod.as_dict(p), spec.seed, data)
         planned.append(PlannedRun(spec, exp, p, key))
     return planned
 
@@ -102,6 +112,23 @@ def _check_override_targets(lab: LabSpec, overrides: t.Sequence[Override]) -> No
                 f"--set {o.target}.{o.param}: lab {lab.id} has no run or experiment"
                 f" '{o.target}'.{hint}"
             )
+
+
+def _check_corpus_target(
+    lab: LabSpec, experiments: t.Mapping[str, Experiment], corpus: Path | None
+) -> None:
+    if corpus is None:
+        return
+    takes = [
+        r.id
+        for r in lab.runs
+        if r.experiment in experiments
+        and "corpus" in params_mod.field_types(experiments[r.experiment].params_cls)
+    ]
+    if not takes:
+        raise ParamError(
+            f"Lab {lab.id} takes no --corpus: none of its experiments reads one."
+        )
 
 
 def code_sources(exp: Experiment) -> dict[str, str]:

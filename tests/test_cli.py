@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -22,6 +24,18 @@ def write(name: str, data: bytes):  # noqa: ANN201 (table helper)
         return ["--notes", str(tmp / name)] if name.endswith(".md") else []
 
     return setup
+
+
+def zip_bytes(members: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+EMPTY_ZIP = zip_bytes({})
+TWO_FILE_ZIP = zip_bytes({"a.txt": "歌".encode(), "b.txt": "词".encode()})
 
 
 def empty_fontconfig(tmp: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
@@ -132,6 +146,41 @@ BAD_INPUTS = {
         empty_fontconfig,
         "Error: Font 'Noto Sans CJK SC' is not installed, so Chinese text would print as"
         " boxes; install it with: sudo apt-get install fonts-dejavu-core fonts-noto-cjk",
+    ),
+    "corpus missing": (
+        [*GOOD, "--corpus", "{tmp}/none.txt"],
+        None,
+        "Error: Invalid value for '--corpus': Corpus {tmp}/none.txt does not exist.",
+    ),
+    "corpus empty": (
+        [*GOOD, "--corpus", "{tmp}/c.txt"],
+        write("c.txt", b"\n"),
+        "Corpus {tmp}/c.txt is empty.",
+    ),
+    "corpus not UTF-8": (
+        [*GOOD, "--corpus", "{tmp}/c.txt"],
+        write("c.txt", "歌词".encode("gbk")),
+        "Corpus {tmp}/c.txt is not UTF-8 (byte 0); save it as UTF-8 and try again.",
+    ),
+    "corpus binary": (
+        [*GOOD, "--corpus", "{tmp}/c.txt"],
+        write("c.txt", b"\x00\x01\x02"),
+        "Corpus {tmp}/c.txt is a binary file, not UTF-8 text.",
+    ),
+    "corpus zip with no member": (
+        [*GOOD, "--corpus", "{tmp}/c.zip"],
+        write("c.zip", EMPTY_ZIP),
+        "Corpus {tmp}/c.zip is a zip with 0 files; it must hold exactly one .txt.",
+    ),
+    "corpus zip with two members": (
+        [*GOOD, "--corpus", "{tmp}/c.zip"],
+        write("c.zip", TWO_FILE_ZIP),
+        "Corpus {tmp}/c.zip is a zip with 2 files; it must hold exactly one .txt.",
+    ),
+    "corpus for a lab that reads none": (
+        [*GOOD, "--corpus", "{tmp}/c.txt"],
+        write("c.txt", "歌词".encode()),
+        "Error: Lab lab4 takes no --corpus: none of its experiments reads one.",
     ),
     "--device cuda without CUDA": (
         [*GOOD, "--device", "cuda"],
