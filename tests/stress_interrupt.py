@@ -2,9 +2,12 @@
 
     python tests/stress_interrupt.py --kills 10 --seed 1
 
-Each kill is SIGKILL or SIGINT (chosen at random) at a random moment of a build. After every
-kill the cache must hold no corrupt entry; after the last, one more build must complete, and
-every run's final numbers must equal those of an uninterrupted reference build exactly.
+Each kill is SIGKILL or SIGINT (chosen at random) at a random moment of a build, drawn over
+the time the remaining work should take. When a build finishes before its kill (everything
+was cached by then), two random results are deleted so that the next build has work to be
+interrupted in. After every kill the cache must hold no corrupt entry; after the last, one
+more build must complete, and every run's final numbers must equal those of an
+uninterrupted reference build exactly.
 The test suite runs a short version (test_reliability.py); this is the full one.
 """
 
@@ -23,6 +26,7 @@ from pathlib import Path
 
 from reportgen.store import Store
 
+STARTUP_SECONDS = 4.0  # imports and planning before the first run starts
 COMMAND = [
     sys.executable,
     "-m",
@@ -75,13 +79,18 @@ def stress(kills: int, seed: int, work: Path) -> dict[str, int]:
     full_build_seconds = time.perf_counter() - started
 
     counts = {"kills": 0, "sigkill": 0, "sigint": 0, "corrupt": 0, "finished_early": 0}
-    for _ in range(kills):
+    runs = len(
+        json.loads((reference / "cache" / "latest" / "lab4-quick.json").read_text())
+    )
+    while counts["kills"] < kills and counts["finished_early"] < 3 * kills:
+        stored = len(Store(target / "cache").keys())
+        remaining = STARTUP_SECONDS + full_build_seconds * (runs - stored) / runs
         proc = build(target)
-        time.sleep(rng.uniform(0.5, full_build_seconds))
-        if (
-            proc.poll() is not None
-        ):  # everything was cached already: nothing to interrupt
+        time.sleep(rng.uniform(0.5, remaining))
+        if proc.poll() is not None:  # it finished first: make work for the next attempt
             counts["finished_early"] += 1
+            for key in rng.sample(Store(target / "cache").keys(), 2):
+                Store(target / "cache").path_for(key).unlink()
             continue
         sig = rng.choice([signal.SIGKILL, signal.SIGINT])
         proc.send_signal(sig)
