@@ -72,9 +72,15 @@ def run_states(results: t.Mapping[str, RunResult]) -> dict[str, dict[str, t.Any]
 
 
 def findings(
-    manifest: Manifest, planned_keys: t.Mapping[str, str], lab: LabSpec
+    manifest: Manifest,
+    planned_keys: t.Mapping[str, str],
+    lab: LabSpec,
+    built: bool = True,
 ) -> list[Finding]:
-    """Everything that stands between this report and handing it in."""
+    """Everything that stands between this report and handing it in.
+
+    ``built=False``: the report is about to be written, so its PDF cannot exist yet.
+    """
     found = []
     for field, label, option in (
         ("name", "姓名", "--name"),
@@ -125,6 +131,6 @@ def findings(
             found.append(
                 Finding(True, f"Run {run_id} diverged at step {state['diverged_at']}.")
             )
-    if not Path(manifest.pdf).is_file():
+    if built and not Path(manifest.pdf).is_file():
         found.append(Finding(True, f"The PDF {manifest.pdf} is missing: rebuild."))
     return found

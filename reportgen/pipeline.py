@@ -151,7 +151,7 @@ def _locked_build(
         pdf=str(out_dir / (report_basename(options.student, lab) + ".pdf")),
         runs=run_states(results),
     )
-    found = findings(manifest, {r.id: r.key for r in planned}, lab)
+    found = findings(manifest, {r.id: r.key for r in planned}, lab, built=False)
     if options.strict and any(f.blocking for f in found):
         raise SubmissionBlocked(found)
     markdown_path, pdf_path, warnings = render(
