@@ -108,6 +108,21 @@ def _student_option(value: str | None, key: str, profile: dict[str, t.Any]) -> s
     return chosen.strip()
 
 
+def _student_id(value: str | None, profile: dict[str, t.Any]) -> str:
+    """The 学号 from --student or reportgen.toml: required, and safe in a file name."""
+    sid = _student_option(value, "id", profile)
+    if not sid:
+        raise click.UsageError(
+            "Missing --student (your 学号), or set [student] id in reportgen.toml."
+        )
+    if not STUDENT_ID.match(sid):
+        raise click.BadParameter(
+            f"{sid!r} is not a student ID: use letters, digits, '-' and '_'.",
+            param_hint="--student",
+        )
+    return sid
+
+
 def _load_student_profile() -> dict[str, t.Any]:
     if not PROFILE_FILE.is_file():
         return {}
@@ -202,16 +217,7 @@ def build(
     from reportgen.render.context import Student
 
     student_profile = _load_student_profile()
-    sid = _student_option(student_id, "id", student_profile)
-    if not sid:
-        raise click.UsageError(
-            "Missing --student (your 学号), or set [student] id in reportgen.toml."
-        )
-    if not STUDENT_ID.match(sid):
-        raise click.BadParameter(
-            f"{sid!r} is not a student ID: use letters, digits, '-' and '_'.",
-            param_hint="--student",
-        )
+    sid = _student_id(student_id, student_profile)
     student = Student(
         sid,
         _student_option(name, "name", student_profile),
@@ -266,11 +272,7 @@ def check(lab_id: str, student_id: str | None, build_dir: Path) -> None:
     from reportgen.lab import load_lab
     from reportgen.plan import parse_override, plan
 
-    sid = _student_option(student_id, "id", _load_student_profile())
-    if not sid:
-        raise click.UsageError(
-            "Missing --student (your 学号), or set [student] id in reportgen.toml."
-        )
+    sid = _student_id(student_id, _load_student_profile())
     lab = load_lab(lab_id)
     manifest = read_manifest(build_dir, lab.id, sid)
     if manifest is None:
