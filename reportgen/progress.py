@@ -25,7 +25,8 @@ class RunProgress:
         self.interactive = sys.stderr.isatty() if interactive is None else interactive
         self._bar: t.Any = None
         self._started = time.perf_counter()
-        self._next_log_fraction = 0.1
+        self._next_tenth = 1  # log at every tenth of the run
+        self._first_step: int | None = None
 
     def update(self, step: int, total: int, info: dict[str, float]) -> None:
         postfix = ", ".join(f"{k} {v:.3g}" for k, v in info.items())
@@ -43,14 +44,17 @@ class RunProgress:
                 )
             self._bar.set_postfix_str(postfix, refresh=False)
             self._bar.update(step - self._bar.n)
-        elif step >= total * self._next_log_fraction or step == total:
+            return
+        if self._first_step is None:  # a resumed run starts past 0
+            self._first_step = step - 1
+        if step * 10 >= total * self._next_tenth or step == total:
             elapsed = time.perf_counter() - self._started
-            eta = elapsed / step * (total - step)
+            eta = elapsed / (step - self._first_step) * (total - step)
             log.info(
                 "%s: epoch %d/%d, %s, ETA %.0f s", self.label, step, total, postfix, eta
             )
-            while self._next_log_fraction * total <= step:
-                self._next_log_fraction += 0.1
+            while step * 10 >= total * self._next_tenth:
+                self._next_tenth += 1
 
     def close(self) -> None:
         if self._bar is not None:
