@@ -179,9 +179,9 @@ def _train_in_workers(
                 _check_alive(running)
                 continue
             if kind == "progress":
-                bar = bars.setdefault(
-                    run_id, RunProgress(labels[run_id], position=len(bars))
-                )
+                if run_id not in bars:
+                    bars[run_id] = RunProgress(labels[run_id], position=len(bars))
+                bar = bars[run_id]
                 bar.update(*payload)
             elif kind == "failed":
                 raise ExperimentError(payload)
