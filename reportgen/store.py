@@ -176,6 +176,9 @@ def write_atomic_with(path: Path, write: t.Callable[[t.BinaryIO], object]) -> No
     fd, tmp = tempfile.mkstemp(
         dir=path.parent, prefix=f".{path.name}.", suffix=TEMP_SUFFIX
     )
+    umask = os.umask(0)
+    os.umask(umask)
+    os.fchmod(fd, 0o666 & ~umask)  # mkstemp makes 0600 files; give the usual permissions
     try:
         with os.fdopen(fd, "wb") as f:
             write(f)

@@ -158,3 +158,23 @@ def test_student_profile_file_supplies_the_fields(
     assert result.exit_code == 0, result.output
     assert "Runs: 0 trained" in result.output
     assert STUDENT[3] in pdf_text(quick_build.pdf)
+
+
+def test_unchanged_rebuild_reuses_pdf_and_figures(quick_build: QuickBuild) -> None:
+    assert quick_build.build().exit_code == 0
+    figure = quick_build.markdown.parent / "figures" / "ppl_all.svg"
+    before = (quick_build.pdf.stat().st_mtime_ns, figure.stat().st_mtime_ns)
+    result = quick_build.build()
+    assert result.exit_code == 0 and "Runs: 0 trained" in result.output
+    assert (quick_build.pdf.stat().st_mtime_ns, figure.stat().st_mtime_ns) == before
+    assert oct(quick_build.markdown.stat().st_mode & 0o777) == oct(
+        0o666 & ~current_umask()
+    )
+
+
+def current_umask() -> int:
+    import os
+
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

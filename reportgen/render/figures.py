@@ -11,7 +11,7 @@ from pathlib import Path
 
 from reportgen.errors import RenderError
 from reportgen.lab import FigureSpec, LabSpec
-from reportgen.store import RunResult, write_atomic
+from reportgen.store import RunResult, canonical_json, write_atomic
 
 STYLE: dict[str, t.Any] = {
     "figure.figsize": (6.4, 3.4),
@@ -30,31 +30,67 @@ STYLE: dict[str, t.Any] = {
 def render_figures(
     lab: LabSpec, results: t.Mapping[str, RunResult], out_dir: Path
 ) -> dict[str, str]:
-    """Draw every figure of the lab; returns figure id -> path relative to the report."""
-    import matplotlib
+    """Draw every figure of the lab; returns figure id -> path relative to the report.
 
-    matplotlib.use("Agg")
-    from reportgen.render.fonts import setup_matplotlib
-
-    setup_matplotlib()
+    A figure whose inputs (its spec, the runs' series, labels and statuses, the style and
+    the matplotlib version) have not changed since it was drawn is not drawn again: the
+    digest of those inputs is the SVG's last line.
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {}
     for spec in lab.figures:
+        path = out_dir / f"{spec.id}.svg"
+        paths[spec.id] = f"{out_dir.name}/{path.name}"
+        stamp = f"<!-- reportgen figure {_inputs_digest(spec, lab, results)} -->\n"
+        if path.is_file() and path.read_text(encoding="utf-8").endswith(stamp):
+            continue
         try:
             svg = _curves(spec, lab, results)
         except Exception as exc:
             raise RenderError(
                 f"Error rendering figure '{spec.id}' ({lab.id}): {exc}"
             ) from exc
-        path = out_dir / f"{spec.id}.svg"
-        write_atomic(path, svg)
-        paths[spec.id] = f"{out_dir.name}/{path.name}"
+        write_atomic(path, svg + stamp)
     return paths
+
+
+def _inputs_digest(
+    spec: FigureSpec, lab: LabSpec, results: t.Mapping[str, RunResult]
+) -> str:
+    import dataclasses
+    import hashlib
+    import importlib.metadata
+
+    inputs = {
+        "spec": dataclasses.asdict(spec),
+        "runs": {
+            r: [
+                results[r].series.get(spec.series),
+                lab.run(r).label,
+                results[r].status,
+                results[r].diverged_at,
+            ]
+            for r in spec.runs
+        },
+        "style": {k: repr(v) for k, v in STYLE.items()},
+        "code": Path(__file__).read_text(
+            encoding="utf-8"
+        ),  # drawing code changes redraw
+        "matplotlib": importlib.metadata.version("matplotlib"),
+    }
+    return hashlib.sha256(canonical_json(inputs).encode()).hexdigest()
 
 
 def _curves(spec: FigureSpec, lab: LabSpec, results: t.Mapping[str, RunResult]) -> str:
     """Overlaid series (e.g. perplexity per epoch) of several runs."""
     import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from reportgen.render.fonts import setup_matplotlib
+
+    setup_matplotlib()
 
     import matplotlib.pyplot as plt
 

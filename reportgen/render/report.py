@@ -41,7 +41,7 @@ def render_report(
     """Write ``<basename>.md`` (+ figures/) and ``<basename>.pdf`` into ``out_dir``."""
     from reportgen.render.figures import render_figures
     from reportgen.render.markdown import to_html
-    from reportgen.render.pdf import write_pdf
+    from reportgen.render.pdf import pdf_is_current, record_pdf_inputs, write_pdf
     from reportgen.render.templates import html_env, markdown_env
 
     warnings = []
@@ -93,7 +93,9 @@ def render_report(
         )
     )
     pdf_path = out_dir / f"{basename}.pdf"
-    tmp_pdf = out_dir / f".{basename}.pdf.tmp"
-    write_pdf(html, out_dir, tmp_pdf)
-    tmp_pdf.replace(pdf_path)
+    if not pdf_is_current(pdf_path, html, out_dir):
+        tmp_pdf = out_dir / f".{basename}.pdf.tmp"
+        write_pdf(html, out_dir, tmp_pdf)
+        tmp_pdf.replace(pdf_path)
+        record_pdf_inputs(pdf_path, html, out_dir)
     return markdown_path, pdf_path, warnings
