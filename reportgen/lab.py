@@ -8,6 +8,7 @@ Every problem is reported with the file and the key path, e.g. ``labs/lab4.toml:
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import tomllib
 import typing as t
 from pathlib import Path
@@ -20,10 +21,14 @@ from reportgen.paths import LABS_DIR
 class RunSpec:
     id: str
     experiment: str
-    params: dict[str, t.Any]  # overrides of the experiment's defaults
+    params: dict[
+        str, t.Any
+    ]  # overrides of the experiment's defaults (grid point included)
     seed: int
     label: str  # how figures and tables name this run
     may_diverge: bool = False  # divergence is a result here (e.g. gradient explosion)
+    group: str = ""  # the [runs.<group>] table this run comes from ("" = its own id)
+    point: dict[str, t.Any] = dataclasses.field(default_factory=dict)  # its grid values
 
 
 @dataclasses.dataclass(frozen=True)
@@ -105,23 +110,58 @@ class _Reader:
         return _Reader(self.get(key, dict, {}), f"{self.where}{key}.", self.path)
 
 
+def _expand(r: _Reader, group: str, default_seed: int) -> list[RunSpec]:
+    """One [runs.<group>] table → its runs: one per grid point and seed.
+
+    ``grid = { num_hiddens = [128, 200] }`` sweeps parameters (the cartesian product of all
+    axes); ``seeds = [0, 1, 2]`` repeats every point. A table with neither is one run whose
+    id is the table name. Swept runs are named ``group[num_hiddens=128,seed=0]``, and
+    ``label`` may use the point's values: ``"h={num_hiddens}"``.
+    """
+    grid = r.get("grid", dict, {})
+    for axis, values in grid.items():
+        if not isinstance(values, list) or not values:
+            r.fail(
+                f"grid.{axis}", f"expected a non-empty list of values, got {values!r}"
+            )
+    seeds = r.get("seeds", list, [r.get("seed", int, default_seed)])
+    if not seeds or not all(
+        isinstance(s, int) and not isinstance(s, bool) for s in seeds
+    ):
+        r.fail("seeds", f"expected a non-empty list of integers, got {seeds!r}")
+    label = r.get("label", str, group)
+    swept = bool(grid) or "seeds" in r.table
+    runs = []
+    for values in itertools.product(*grid.values()):
+        point = dict(zip(grid, values, strict=True))
+        for seed in seeds:
+            name = ",".join([*(f"{k}={v}" for k, v in point.items()), f"seed={seed}"])
+            try:
+                shown = label.format(**point, seed=seed)
+            except (KeyError, IndexError, ValueError) as exc:
+                r.fail("label", f"cannot fill {label!r}: {exc}")
+            runs.append(
+                RunSpec(
+                    id=f"{group}[{name}]" if swept else group,
+                    experiment=r.get("experiment", str),
+                    params=dict(r.get("params", dict, {})) | point,
+                    seed=seed,
+                    label=shown,
+                    may_diverge=r.get("may_diverge", bool, False),
+                    group=group,
+                    point=point,
+                )
+            )
+    return runs
+
+
 def _parse(raw: dict[str, t.Any], path: Path) -> LabSpec:
     top = _Reader(raw, "", path)
     runs_table = top.get("runs", dict)
     default_seed = top.get("seed", int, 0)
     runs = []
-    for run_id in runs_table:
-        r = top.sub("runs").sub(run_id)
-        runs.append(
-            RunSpec(
-                id=run_id,
-                experiment=r.get("experiment", str),
-                params=dict(r.get("params", dict, {})),
-                seed=r.get("seed", int, default_seed),
-                label=r.get("label", str, run_id),
-                may_diverge=r.get("may_diverge", bool, False),
-            )
-        )
+    for group in runs_table:
+        runs += _expand(top.sub("runs").sub(group), group, default_seed)
     run_ids = {r.id for r in runs}
     figures = []
     for i, fig_raw in enumerate(top.get("figures", list, [])):

@@ -89,7 +89,12 @@ def plan(
         }
         where = spec.id
         for o in overrides:
-            if o.target in (spec.id, spec.experiment):
+            if o.target in (spec.id, spec.experiment, spec.group):
+                if o.param in spec.point:
+                    raise ParamError(
+                        f"--set {o.target}.{o.param}: {o.param} is swept by the lab's grid"
+                        f" ({spec.group}); change the grid in {lab.path.name} instead."
+                    )
                 values[o.param] = o.value
                 where = o.target
         data = data_hashes(exp)
@@ -104,6 +109,7 @@ def plan(
 
 def _check_override_targets(lab: LabSpec, overrides: t.Sequence[Override]) -> None:
     names = {r.id for r in lab.runs} | {r.experiment for r in lab.runs}
+    names |= {r.group for r in lab.runs}
     for o in overrides:
         if o.target not in names:
             close = difflib.get_close_matches(o.target, names, n=1)

@@ -178,7 +178,9 @@ def write_atomic_with(path: Path, write: t.Callable[[t.BinaryIO], object]) -> No
     )
     umask = os.umask(0)
     os.umask(umask)
-    os.fchmod(fd, 0o666 & ~umask)  # mkstemp makes 0600 files; give the usual permissions
+    os.fchmod(
+        fd, 0o666 & ~umask
+    )  # mkstemp makes 0600 files; give the usual permissions
     try:
         with os.fdopen(fd, "wb") as f:
             write(f)
