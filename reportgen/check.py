@@ -38,6 +38,7 @@ class Manifest:
     has_notes: bool
     pdf: str
     runs: dict[str, dict[str, t.Any]]  # run id -> {"key", "status", "diverged_at"}
+    seeds: int | None = None  # --seeds, to plan the same runs again
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), ensure_ascii=False, indent=1)

@@ -66,6 +66,12 @@ PROFILE_OPTION = click.option(
 SET_OPTION = click.option(
     "--set", "overrides", type=OverrideType(), multiple=True, help=set_help
 )
+SEEDS_OPTION = click.option(
+    "--seeds",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Seeds per point of every swept group (0 … N−1), instead of the lab's list.",
+)
 BUILD_DIR_OPTION = click.option(
     "--build-dir",
     type=click.Path(file_okay=False, path_type=Path),
@@ -167,6 +173,7 @@ def main(verbose: bool) -> None:
 @click.option("--major", help="专业.")
 @PROFILE_OPTION
 @SET_OPTION
+@SEEDS_OPTION
 @click.option(
     "--device",
     type=click.Choice(["auto", "cpu", "cuda"]),
@@ -201,6 +208,7 @@ def build(
     major: str | None,
     profile: str,
     overrides: tuple[t.Any, ...],
+    seeds: int | None,
     device: str,
     notes: Path | None,
     date: str | None,
@@ -223,7 +231,7 @@ def build(
         _student_option(name, "name", student_profile),
         _student_option(major, "major", student_profile),
     )
-    lab = load_lab(lab_id)
+    lab = load_lab(lab_id, seeds=seeds)
     options = BuildOptions(
         student=student,
         profile=profile,
@@ -233,6 +241,7 @@ def build(
         notes_path=notes,
         date=date,
         jobs=jobs,
+        seeds=seeds,
         force=force,
         strict=strict,
         corpus=corpus,
@@ -279,6 +288,7 @@ def check(lab_id: str, student_id: str | None, build_dir: Path) -> None:
         raise click.ClickException(
             f"No {lab.id} report for {sid} in {build_dir}: build it first."
         )
+    lab = load_lab(lab_id, seeds=manifest.seeds)  # the runs that build planned
     overrides = [parse_override(o) for o in manifest.overrides]
     planned = {r.id: r.key for r in plan(lab, manifest.profile, overrides)}
     found = findings(manifest, planned, lab)
@@ -300,15 +310,21 @@ def list_command(build_dir: Path) -> None:
 @click.argument("lab_id", metavar="LAB", default="lab4")
 @PROFILE_OPTION
 @SET_OPTION
+@SEEDS_OPTION
 @BUILD_DIR_OPTION
 def status(
-    lab_id: str, profile: str, overrides: tuple[t.Any, ...], build_dir: Path
+    lab_id: str,
+    profile: str,
+    overrides: tuple[t.Any, ...],
+    seeds: int | None,
+    build_dir: Path,
 ) -> None:
     """Show which runs of LAB are cached, stale or missing, and the time left to train."""
     from reportgen.inventory import describe_status
     from reportgen.lab import load_lab
 
-    click.echo(describe_status(load_lab(lab_id), profile, tuple(overrides), build_dir))
+    lab = load_lab(lab_id, seeds=seeds)
+    click.echo(describe_status(lab, profile, tuple(overrides), build_dir))
 
 
 @main.command()

@@ -66,8 +66,13 @@ def available_labs(directory: Path = LABS_DIR) -> list[str]:
     return sorted(p.stem for p in directory.glob("*.toml"))
 
 
-def load_lab(lab_id: str, directory: Path = LABS_DIR) -> LabSpec:
-    """Load and check ``labs/<lab_id>.toml``."""
+def load_lab(
+    lab_id: str, directory: Path = LABS_DIR, seeds: int | None = None
+) -> LabSpec:
+    """Load and check ``labs/<lab_id>.toml``.
+
+    ``seeds`` (``--seeds N``) replaces the seed list of every swept group by 0 … N−1.
+    """
     path = directory / f"{lab_id}.toml"
     if not path.is_file():
         import difflib
@@ -84,7 +89,7 @@ def load_lab(lab_id: str, directory: Path = LABS_DIR) -> LabSpec:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise LabSpecError(f"Malformed lab spec {path.name}: {exc}.") from None
-    return _parse(raw, path)
+    return _parse(raw, path, seeds)
 
 
 class _Reader:
@@ -110,7 +115,9 @@ class _Reader:
         return _Reader(self.get(key, dict, {}), f"{self.where}{key}.", self.path)
 
 
-def _expand(r: _Reader, group: str, default_seed: int) -> list[RunSpec]:
+def _expand(
+    r: _Reader, group: str, default_seed: int, seed_count: int | None
+) -> list[RunSpec]:
     """One [runs.<group>] table → its runs: one per grid point and seed.
 
     ``grid = { num_hiddens = [128, 200] }`` sweeps parameters (the cartesian product of all
@@ -125,6 +132,8 @@ def _expand(r: _Reader, group: str, default_seed: int) -> list[RunSpec]:
                 f"grid.{axis}", f"expected a non-empty list of values, got {values!r}"
             )
     seeds = r.get("seeds", list, [r.get("seed", int, default_seed)])
+    if seed_count is not None and "seeds" in r.table:
+        seeds = list(range(seed_count))
     if not seeds or not all(
         isinstance(s, int) and not isinstance(s, bool) for s in seeds
     ):
@@ -155,13 +164,13 @@ def _expand(r: _Reader, group: str, default_seed: int) -> list[RunSpec]:
     return runs
 
 
-def _parse(raw: dict[str, t.Any], path: Path) -> LabSpec:
+def _parse(raw: dict[str, t.Any], path: Path, seed_count: int | None = None) -> LabSpec:
     top = _Reader(raw, "", path)
     runs_table = top.get("runs", dict)
     default_seed = top.get("seed", int, 0)
     runs = []
     for group in runs_table:
-        runs += _expand(top.sub("runs").sub(group), group, default_seed)
+        runs += _expand(top.sub("runs").sub(group), group, default_seed, seed_count)
     run_ids = {r.id for r in runs}
     figures = []
     for i, fig_raw in enumerate(top.get("figures", list, [])):

@@ -45,6 +45,9 @@ class BuildOptions:
     notes_path: Path | None = None  # None: the lab's default, notes/<lab>.md
     date: str | None = None  # 实验日期; None: today
     force: bool = False  # retrain even what the store has
+    seeds: int | None = (
+        None  # --seeds: the lab was loaded with it (recorded for `check`)
+    )
     corpus: Path | None = None  # a user corpus, for labs whose experiments take one
     # refuse to write the report while the submission check finds blockers
     strict: bool = False
@@ -150,6 +153,7 @@ def _locked_build(
         has_notes=notes_text is not None,
         pdf=str(out_dir / (report_basename(options.student, lab) + ".pdf")),
         runs=run_states(results),
+        seeds=options.seeds,
     )
     found = findings(manifest, {r.id: r.key for r in planned}, lab, built=False)
     if options.strict and any(f.blocking for f in found):

@@ -142,3 +142,12 @@ def test_band_threshold_and_fluctuation_by_hand() -> None:
     assert stds == pytest.approx([math.sqrt(2)] * 3)
     assert steps_to_threshold(a, 5.0) == 3 and steps_to_threshold(a, 1.0) is None
     assert fluctuation(a, 3) == pytest.approx(1.0)  # std of 6, 4, 5
+
+
+def test_seed_count_from_the_command_line_replaces_swept_seeds(tmp_path: Path) -> None:
+    sweep_lab(tmp_path)  # writes sweep.toml
+    lab = load_lab("sweep", tmp_path, seeds=3)
+    assert [r.seed for r in lab.runs if r.group == "hidden"] == [0, 1, 2, 0, 1, 2]
+    assert (
+        next(r for r in lab.runs if r.group == "single").seed == 0
+    )  # not swept: untouched
