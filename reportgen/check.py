@@ -128,7 +128,8 @@ def findings(
                     "changed since the report was built; rebuild.",
                 )
             )
-        if state["status"] == "diverged" and not lab.run(run_id).may_diverge:
+        may_diverge = any(r.may_diverge for r in lab.runs if r.id == run_id)
+        if state["status"] == "diverged" and not may_diverge:
             found.append(
                 Finding(True, f"Run {run_id} diverged at step {state['diverged_at']}.")
             )

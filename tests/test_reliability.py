@@ -114,3 +114,27 @@ def test_notes_cannot_pull_in_local_files(
         assert "root:x:0:0" not in pdf_text(quick_build.pdf)
     else:
         assert "blocked" in result.output and "Traceback" not in result.output
+
+
+def test_check_of_a_run_the_lab_no_longer_has_says_stale(
+    quick_build: QuickBuild,
+) -> None:
+    from reportgen.check import Manifest, findings
+    from reportgen.lab import load_lab
+
+    manifest = Manifest(
+        lab="lab4",
+        student={"id": "WA2214014", "name": "n", "major": "m"},
+        profile="course",
+        overrides=[],
+        notes_path="notes.md",
+        has_notes=True,
+        pdf=str(quick_build.pdf),
+        runs={"renamed_run": {"key": "k", "status": "diverged", "diverged_at": 3}},
+    )
+    found = findings(manifest, {}, load_lab("lab4"))
+    assert [f.text for f in found] == [
+        "Run renamed_run is stale: its code, parameters or data changed since the report"
+        " was built; rebuild.",
+        "Run renamed_run diverged at step 3.",
+    ]
