@@ -18,7 +18,6 @@ import time
 import typing as t
 from pathlib import Path
 
-from reportgen.errors import ExperimentError
 from reportgen.paths import EXPERIMENTS_DIR
 
 log = logging.getLogger(__name__)
@@ -83,18 +82,6 @@ def load_experiments(directory: Path = EXPERIMENTS_DIR) -> dict[str, Experiment]
         sys.modules[module_name] = module
         spec.loader.exec_module(module)
     return dict(_REGISTRY)
-
-
-def get_experiment(name: str) -> Experiment:
-    """The experiment called ``name``, with a did-you-mean hint when there is none."""
-    registry = load_experiments()
-    if name not in registry:
-        import difflib
-
-        close = difflib.get_close_matches(name, registry, n=1)
-        hint = f" Did you mean '{close[0]}'?" if close else ""
-        raise ExperimentError(f"Unknown experiment '{name}'.{hint}")
-    return registry[name]
 
 
 class Diverged(Exception):

@@ -22,6 +22,7 @@ from reportgen.check import Finding, Manifest, findings, run_states, write_manif
 from reportgen.errors import ReportgenError
 from reportgen.inventory import record_latest_keys
 from reportgen.lab import LabSpec
+from reportgen.paths import DEFAULT_BUILD_DIR
 from reportgen.plan import Override, PlannedRun, plan
 from reportgen.render.context import Student
 from reportgen.render.fonts import require_fonts
@@ -41,7 +42,7 @@ class BuildOptions:
     overrides: tuple[Override, ...] = ()
     device: str = "auto"
     jobs: int = 0  # runs trained at once; 0: one per CPU core (1 on CUDA)
-    build_dir: Path = Path("build")
+    build_dir: Path = DEFAULT_BUILD_DIR
     notes_path: Path | None = None  # None: the lab's default, notes/<lab>.md
     date: str | None = None  # 实验日期; None: today
     force: bool = False  # retrain even what the store has

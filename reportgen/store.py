@@ -118,9 +118,6 @@ class Store:
         """Where an unfinished run keeps its last checkpoint (deleted once it is stored)."""
         return self.root / "partial" / f"{key}.pt"
 
-    def has(self, key: str) -> bool:
-        return self.path_for(key).is_file()
-
     def load(self, key: str) -> RunResult | None:
         """The stored result for ``key``; None when missing or unreadable (logged once)."""
         path = self.path_for(key)

@@ -49,11 +49,6 @@ def seq_data_iter_sequential(
         yield Xs[:, i : i + num_steps], Ys[:, i : i + num_steps]
 
 
-def batches_per_epoch(corpus_len: int, batch_size: int, num_steps: int) -> int:
-    """Minibatches one epoch of sequential partitioning yields (at the smallest offset)."""
-    return ((corpus_len - 1) // batch_size) // num_steps
-
-
 def seq_data_iter(
     corpus: Sequence[int],
     batch_size: int,
