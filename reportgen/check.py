@@ -39,6 +39,8 @@ class Manifest:
     pdf: str
     runs: dict[str, dict[str, t.Any]]  # run id -> {"key", "status", "diverged_at"}
     seeds: int | None = None  # --seeds, to plan the same runs again
+    # parameters chosen from results (group -> {param: value}), to plan the same runs again
+    chosen: dict[str, dict[str, t.Any]] = dataclasses.field(default_factory=dict)
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), ensure_ascii=False, indent=1)

@@ -45,7 +45,7 @@ class OverrideType(click.ParamType):  # type: ignore[type-arg]
         self, value: t.Any, param: click.Parameter | None, ctx: click.Context | None
     ) -> t.Any:
         from reportgen.errors import ParamError
-        from reportgen.plan import Override, parse_override
+        from reportgen.lab import Override, parse_override
 
         if isinstance(value, Override):
             return value
@@ -231,7 +231,7 @@ def build(
         _student_option(name, "name", student_profile),
         _student_option(major, "major", student_profile),
     )
-    lab = load_lab(lab_id, seeds=seeds)
+    lab = load_lab(lab_id, seeds=seeds, overrides=overrides)
     options = BuildOptions(
         student=student,
         profile=profile,
@@ -278,8 +278,8 @@ def _echo_findings(found: t.Sequence[t.Any]) -> None:
 def check(lab_id: str, student_id: str | None, build_dir: Path) -> None:
     """List what keeps the last report of LAB from being ready to hand in."""
     from reportgen.check import findings, read_manifest
-    from reportgen.lab import load_lab
-    from reportgen.plan import parse_override, plan
+    from reportgen.lab import load_lab, parse_override
+    from reportgen.plan import plan
 
     sid = _student_id(student_id, _load_student_profile())
     lab = load_lab(lab_id)
@@ -288,9 +288,13 @@ def check(lab_id: str, student_id: str | None, build_dir: Path) -> None:
         raise click.ClickException(
             f"No {lab.id} report for {sid} in {build_dir}: build it first."
         )
-    lab = load_lab(lab_id, seeds=manifest.seeds)  # the runs that build planned
     overrides = [parse_override(o) for o in manifest.overrides]
-    planned = {r.id: r.key for r in plan(lab, manifest.profile, overrides)}
+    # the runs that build planned
+    lab = load_lab(lab_id, seeds=manifest.seeds, overrides=overrides)
+    planned = {
+        r.id: r.key
+        for r in plan(lab, manifest.profile, overrides, chosen=manifest.chosen)
+    }
     found = findings(manifest, planned, lab)
     _echo_findings(found)
     if any(f.blocking for f in found):
@@ -323,7 +327,7 @@ def status(
     from reportgen.inventory import describe_status
     from reportgen.lab import load_lab
 
-    lab = load_lab(lab_id, seeds=seeds)
+    lab = load_lab(lab_id, seeds=seeds, overrides=overrides)
     click.echo(describe_status(lab, profile, tuple(overrides), build_dir))
 
 

@@ -80,13 +80,22 @@ def describe_inventory(build_dir: Path) -> str:
 def describe_status(
     lab: LabSpec, profile: str, overrides: tuple[t.Any, ...], build_dir: Path
 ) -> str:
-    from reportgen.plan import plan
+    from reportgen.plan import choose_from_results, plan
 
     store = Store(build_dir / "cache")
     latest = _latest_keys(build_dir, lab.id, profile)
     lines = [f"{lab.id} ({profile} profile):"]
     left_seconds, unknown = 0.0, 0
-    for run in plan(lab, profile, overrides):
+    planned = plan(lab, profile, overrides)
+    stored = {r.id: store.load(r.key) for r in planned}
+    if all(
+        stored.values()
+    ):  # the sources of every choice are stored: choose as a build would
+        found = {run_id: r for run_id, r in stored.items() if r is not None}
+        chosen = choose_from_results(lab, overrides, found)
+        planned = plan(lab, profile, overrides, chosen=chosen)
+    waiting = [r for r in lab.runs if r.id not in {p.id for p in planned}]
+    for run in planned:
         if store.load(run.key) is not None:
             lines.append(f"  cached   {run.id}")
             continue
@@ -107,11 +116,17 @@ def describe_status(
         epochs_then = previous.params.get("num_epochs") or 1
         epochs_now = getattr(run.params, "num_epochs", epochs_then)
         left_seconds += previous.wall_seconds * epochs_now / epochs_then
+    for spec in waiting:
+        sources = ", ".join(f"{p} from {c.source}" for p, c in spec.choose.items())
+        lines.append(f"  waiting  {spec.id} (chooses {sources} once those runs exist)")
+    unknown += len(waiting)
     if left_seconds or unknown:
-        estimate = f"about {left_seconds / 60:.1f} min for the stale runs"
+        parts = [f"about {left_seconds / 60:.1f} min for the stale runs"] * bool(
+            left_seconds
+        )
         if unknown:
-            estimate += f"; {unknown} run(s) never trained here, time unknown"
-        lines.append(f"To train: {estimate}.")
+            parts.append(f"{unknown} run(s) never trained here, time unknown")
+        lines.append(f"To train: {'; '.join(parts)}.")
     else:
         lines.append("Everything is cached: a build only re-renders.")
     return "\n".join(lines)

@@ -21,9 +21,9 @@ from markupsafe import Markup
 from reportgen.check import Finding, Manifest, findings, run_states, write_manifest
 from reportgen.errors import ReportgenError
 from reportgen.inventory import record_latest_keys
-from reportgen.lab import LabSpec
+from reportgen.lab import LabSpec, Override
 from reportgen.paths import DEFAULT_BUILD_DIR
-from reportgen.plan import Override, PlannedRun, plan
+from reportgen.plan import Chosen, PlannedRun, choose_from_results, plan
 from reportgen.render.context import Student
 from reportgen.render.fonts import require_fonts
 from reportgen.render.notes import read_notes
@@ -130,15 +130,32 @@ def _locked_build(
     orphans = remove_orphans(options.build_dir)
     if orphans:
         log.info("Removed %d temporary file(s) left by an interrupted build.", orphans)
+    waiting = len(lab.runs) - len(planned)  # runs at a parameter chosen from results
     log.info(
-        "Building %s (%s profile) on %s: %d runs planned.",
+        "Building %s (%s profile) on %s: %d runs planned%s.",
         lab.id,
         options.profile,
         device,
         len(planned),
+        f", {waiting} more once their chosen parameters are known" if waiting else "",
     )
     jobs = options.jobs or (1 if device == "cuda" else (os.cpu_count() or 1))
     results, summary = execute(planned, store, device, jobs=jobs, force=options.force)
+    chosen = choose_from_results(lab, options.overrides, results)
+    if chosen:  # second stage: the groups that choose a parameter from these results
+        for group, values in chosen.items():
+            shown = ", ".join(f"{k} = {v}" for k, v in values.items())
+            log.info("Chosen from the results for %s: %s.", group, shown)
+        planned = plan(lab, options.profile, options.overrides, options.corpus, chosen)
+        more, more_summary = execute(
+            [r for r in planned if r.id not in results],
+            store,
+            device,
+            jobs=jobs,
+            force=options.force,
+        )
+        results |= more
+        summary = summary.merged(more_summary)
     record_latest_keys(
         options.build_dir, lab.id, options.profile, {r.id: r.key for r in planned}
     )
@@ -155,12 +172,13 @@ def _locked_build(
         pdf=str(out_dir / (report_basename(options.student, lab) + ".pdf")),
         runs=run_states(results),
         seeds=options.seeds,
+        chosen=chosen,
     )
     found = findings(manifest, {r.id: r.key for r in planned}, lab, built=False)
     if options.strict and any(f.blocking for f in found):
         raise SubmissionBlocked(found)
     markdown_path, pdf_path, warnings = render(
-        lab, planned, results, options, notes, out_dir
+        lab, planned, results, chosen, options, notes, out_dir
     )
     write_manifest(options.build_dir, manifest)
     return BuildOutcome(
@@ -185,6 +203,7 @@ def render(
     lab: LabSpec,
     planned: t.Sequence[PlannedRun],
     results: t.Mapping[str, RunResult],
+    chosen: Chosen,
     options: BuildOptions,
     notes: tuple[Path, Markup | None],
     out_dir: Path,
@@ -199,6 +218,7 @@ def render(
         lab,
         planned,
         results,
+        chosen,
         options.student,
         options.profile,
         date,

@@ -1,7 +1,12 @@
 """Planning a build: which runs a lab needs, with which parameters, under which cache keys.
 
 Parameters are resolved in this order, each level overriding the one before:
-experiment defaults < the lab's run params < the profile (e.g. quick) < ``--set``.
+experiment defaults < the lab's run params < a value chosen from another group's results <
+the profile (e.g. quick) < ``--set``.
+
+A group that chooses a parameter from another group's results (``choose`` in the lab spec)
+is planned in a second stage: :func:`plan` leaves its runs out until ``chosen`` holds the
+choice, which :func:`choose_from_results` makes once the source group's runs are done.
 """
 
 from __future__ import annotations
@@ -14,11 +19,11 @@ import typing as t
 from pathlib import Path
 
 from reportgen import params as params_mod
-from reportgen.errors import EnvironmentProblem, ParamError
+from reportgen.errors import EnvironmentProblem, ExperimentError, ParamError
 from reportgen.experiment import Experiment, load_experiments
-from reportgen.lab import LabSpec, RunSpec
+from reportgen.lab import Choice, LabSpec, Override, RunSpec
 from reportgen.paths import DATA_DIR, PROJECT_ROOT
-from reportgen.store import canonical_json, run_key, sha256_file
+from reportgen.store import RunResult, canonical_json, run_key, sha256_file
 
 # Library code whose changes change results: it enters the key of every experiment importing it.
 KEYED_PACKAGES = ("reportgen.text", "reportgen.train")
@@ -36,24 +41,7 @@ class PlannedRun:
         return self.spec.id
 
 
-@dataclasses.dataclass(frozen=True)
-class Override:
-    """One ``--set target.param=value``: target is an experiment (all its runs) or one run id."""
-
-    target: str
-    param: str
-    value: str
-
-
-def parse_override(text: str) -> Override:
-    """Split ``target.param=value``; a malformed text raises ParamError."""
-    name, sep, value = text.partition("=")
-    target, dot, param = name.strip().partition(".")
-    if not sep or not dot or not target or not param:
-        raise ParamError(
-            f"--set expects target.param=value (e.g. rnn_scratch.num_hiddens=256), got {text!r}."
-        )
-    return Override(target, param.strip(), value.strip())
+Chosen = t.Mapping[str, t.Mapping[str, t.Any]]  # group -> {param: chosen value}
 
 
 def plan(
@@ -61,11 +49,14 @@ def plan(
     profile: str = "course",
     overrides: t.Sequence[Override] = (),
     corpus: Path | None = None,
+    chosen: Chosen | None = None,
 ) -> list[PlannedRun]:
     """Resolve every run of ``lab`` to typed params and a cache key.
 
     ``corpus`` (``--corpus``) sets the ``corpus`` parameter of every run that declares one;
-    the file's sha256 then enters those runs' keys.
+    the file's sha256 then enters those runs' keys. Runs with an open choice (see
+    :func:`open_choices`) are checked but left out unless ``chosen`` holds their group.
+    Overrides of swept parameters were applied when the lab was loaded (``load_lab``).
     """
     experiments = load_experiments()
     _check_override_targets(lab, overrides)
@@ -84,6 +75,12 @@ def plan(
         params_mod.resolve(
             exp.params_cls, values, f"{lab.path.name}: runs.{spec.id}.params"
         )
+        waiting = open_choices(spec, overrides)
+        if waiting and chosen is not None and spec.group in chosen:
+            values |= chosen[spec.group]
+            waiting = {}
+        else:  # check the run's params now with a stand-in: any value of the source axis
+            values |= {p: _first_value(lab, c.source, p) for p, c in waiting.items()}
         values |= {
             k: v for k, v in lab.profiles.get(profile, {}).items() if k in declared
         }
@@ -91,10 +88,7 @@ def plan(
         for o in overrides:
             if o.target in (spec.id, spec.experiment, spec.group):
                 if o.param in spec.point:
-                    raise ParamError(
-                        f"--set {o.target}.{o.param}: {o.param} is swept by the lab's grid"
-                        f" ({spec.group}); change the grid in {lab.path.name} instead."
-                    )
+                    continue  # a grid axis: load_lab made the runs of the new values
                 values[o.param] = o.value
                 where = o.target
         data = data_hashes(exp)
@@ -102,9 +96,59 @@ def plan(
             values["corpus"] = str(corpus.resolve())
             data["corpus"] = sha256_file(corpus)
         p = params_mod.resolve(exp.params_cls, values, where)
+        if waiting:
+            continue
         key = run_key(exp.name, code_hash(exp), params_mod.as_dict(p), spec.seed, data)
         planned.append(PlannedRun(spec, exp, p, key))
     return planned
+
+
+def open_choices(spec: RunSpec, overrides: t.Sequence[Override]) -> dict[str, Choice]:
+    """The run's choices that ``--set`` does not settle (``--set batch.num_hiddens=200``)."""
+    settled = {
+        o.param for o in overrides if o.target in (spec.id, spec.experiment, spec.group)
+    }
+    return {p: c for p, c in spec.choose.items() if p not in settled}
+
+
+def _first_value(lab: LabSpec, group: str, param: str) -> t.Any:
+    return next(r.point[param] for r in lab.runs if r.group == group)
+
+
+def choose_from_results(
+    lab: LabSpec,
+    overrides: t.Sequence[Override],
+    results: t.Mapping[str, RunResult],
+) -> dict[str, dict[str, t.Any]]:
+    """Make every open choice from the finished runs of its source group.
+
+    The value of the grid point whose runs have the best mean metric over the seeds wins; a
+    point with a diverged (or missing) run cannot win, and a tie goes to the point listed
+    first. When no point qualifies, that is an ExperimentError: there is nothing to choose.
+    """
+    from reportgen.aggregate import metric_spread, points
+
+    chosen: dict[str, dict[str, t.Any]] = {}
+    for spec in lab.runs:
+        for param, choice in open_choices(spec, overrides).items():
+            if param in chosen.get(spec.group, {}):
+                continue
+            sign = 1 if choice.goal == "min" else -1
+            scored = []
+            for point, run_ids in points(lab, choice.source):
+                found = [results[r] for r in run_ids if r in results]
+                spread = metric_spread(found, choice.metric)
+                if spread.n == len(run_ids):  # every seed finished with the metric
+                    scored.append((sign * spread.mean, point[param]))
+            if not scored:
+                raise ExperimentError(
+                    f"Cannot choose {param} for {spec.group}: no grid point of"
+                    f" {choice.source} finished all its runs with a {choice.metric}."
+                )
+            chosen.setdefault(spec.group, {})[param] = min(scored, key=lambda s: s[0])[
+                1
+            ]
+    return chosen
 
 
 def _check_override_targets(lab: LabSpec, overrides: t.Sequence[Override]) -> None:

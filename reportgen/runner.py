@@ -46,6 +46,13 @@ class ExecutionSummary:
     reused: list[str] = dataclasses.field(default_factory=list)
     diverged: list[str] = dataclasses.field(default_factory=list)
 
+    def merged(self, other: ExecutionSummary) -> ExecutionSummary:
+        return ExecutionSummary(
+            self.trained + other.trained,
+            self.reused + other.reused,
+            self.diverged + other.diverged,
+        )
+
     def line(self) -> str:
         parts = [f"{len(self.trained)} trained", f"{len(self.reused)} from cache"]
         if self.diverged:

@@ -11,7 +11,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from reportgen.experiment import load_experiments
-from reportgen.train.language_model import grad_clipping, sgd
+from reportgen.train.language_model import SGD, grad_clipping
 
 VOCAB, HIDDEN, BATCH, STEPS = 28, 16, 3, 7
 
@@ -91,6 +91,57 @@ def test_grad_clipping_limits_the_joint_norm() -> None:
 def test_sgd_steps_against_the_gradient_and_clears_it() -> None:
     p = nn.Parameter(torch.tensor([1.0, 2.0]))
     (p * torch.tensor([3.0, -1.0])).sum().backward()
-    sgd([p], lr=0.5)
+    optimizer = SGD([p], lr=0.5)
+    optimizer.step()
+    optimizer.zero_grad()
     torch.testing.assert_close(p.detach(), torch.tensor([-0.5, 2.5]))
     assert p.grad is None
+
+
+def test_sgd_matches_torch_optim_sgd() -> None:
+    ours, theirs = nn.Linear(3, 2), nn.Linear(3, 2)
+    theirs.load_state_dict(ours.state_dict())
+    x = torch.randn(4, 3)
+    steps = [SGD(ours.parameters(), 0.1), torch.optim.SGD(theirs.parameters(), 0.1)]
+    for net, optimizer in zip([ours, theirs], steps, strict=True):
+        net(x).square().sum().backward()
+        optimizer.step()
+    for a, b in zip(ours.parameters(), theirs.parameters(), strict=True):
+        torch.testing.assert_close(a, b, rtol=0, atol=0)
+
+
+def test_parameter_counts_by_formula_equal_numel() -> None:
+    from reportgen.experiment import RunContext
+
+    exp = load_experiments()["param_count"]
+    ctx = RunContext(seed=0, device="cpu")
+    exp.run(exp.params_cls(), ctx)
+    counts = {row["model"]: row for row in ctx.tables["counts"]}
+    vanilla = counts["DeepVanillaRNN（从零实现）"]
+    # the course exercise: 2 layers, input 1, hidden 3, output 1 → 15 + 21 + 4 = 40
+    assert (vanilla["layers"], vanilla["output"]) == ([15, 21], 4)
+    assert vanilla["formula_total"] == vanilla["numel"] == 40
+    # torch.nn keeps two bias vectors per gate block; GRU has 3 blocks, LSTM 4
+    for name, total in (("nn.RNN", 46), ("nn.GRU", 130), ("nn.LSTM", 172)):
+        assert counts[name]["formula_total"] == counts[name]["numel"] == total
+    textbook = {row["model"]: row["formula_total"] for row in ctx.tables["textbook"]}
+    assert textbook == {"GRU": 3 * 15 + 3 * 21 + 4, "LSTM": 4 * 15 + 4 * 21 + 4}
+
+
+def test_deep_vanilla_rnn_equals_stacked_nn_rnn() -> None:
+    """The exercise's model computes what nn.RNN computes with the same weights."""
+    module = experiment_module("param_count")
+    p = module.Params(input_size=2, num_hiddens=4, num_layers=2, output_size=1)
+    ours = module.DeepVanillaRNN(p)
+    theirs = nn.RNN(2, 4, 2)
+    with torch.no_grad():
+        for layer in range(2):
+            ours.b_h[layer].normal_()  # a real bias, split over nn.RNN's two vectors
+            getattr(theirs, f"weight_ih_l{layer}").copy_(ours.W_xh[layer].T)
+            getattr(theirs, f"weight_hh_l{layer}").copy_(ours.W_hh[layer].T)
+            getattr(theirs, f"bias_ih_l{layer}").copy_(ours.b_h[layer] + 0.1)
+            getattr(theirs, f"bias_hh_l{layer}").fill_(-0.1)
+    X = torch.randn(6, 3, 2)
+    Y, _ = theirs(X)
+    expected = ours.output(Y)
+    torch.testing.assert_close(ours(X), expected)

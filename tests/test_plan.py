@@ -9,8 +9,8 @@ import pytest
 
 from reportgen.errors import LabSpecError, ParamError
 from reportgen.experiment import load_experiments
-from reportgen.lab import load_lab
-from reportgen.plan import code_hash, parse_override, plan
+from reportgen.lab import load_lab, parse_override
+from reportgen.plan import code_hash, plan
 
 
 def params_of(runs, run_id):  # noqa: ANN001, ANN201 (test helper)

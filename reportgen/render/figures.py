@@ -9,6 +9,7 @@ import typing as t
 import warnings
 from pathlib import Path
 
+from reportgen.aggregate import mean_band, points
 from reportgen.errors import RenderError
 from reportgen.lab import FigureSpec, LabSpec
 from reportgen.store import RunResult, canonical_json, write_atomic
@@ -70,7 +71,7 @@ def _inputs_digest(
                 results[r].status,
                 results[r].diverged_at,
             ]
-            for r in spec.runs
+            for r in figure_runs(spec, lab)
         },
         "style": {k: repr(v) for k, v in STYLE.items()},
         "code": Path(__file__).read_text(
@@ -81,8 +82,13 @@ def _inputs_digest(
     return hashlib.sha256(canonical_json(inputs).encode()).hexdigest()
 
 
+def figure_runs(spec: FigureSpec, lab: LabSpec) -> list[str]:
+    """The runs a figure draws: its own list, or every run of its groups."""
+    return list(spec.runs) or [r.id for r in lab.runs if r.group in spec.groups]
+
+
 def _curves(spec: FigureSpec, lab: LabSpec, results: t.Mapping[str, RunResult]) -> str:
-    """Overlaid series (e.g. perplexity per epoch) of several runs."""
+    """Overlaid series (e.g. perplexity per epoch): a line per run, or a band per point."""
     import io
 
     import matplotlib
@@ -99,24 +105,19 @@ def _curves(spec: FigureSpec, lab: LabSpec, results: t.Mapping[str, RunResult]) 
         warnings.filterwarnings("error", message=".*[Gg]lyph.*missing")
         fig, ax = plt.subplots()
         try:
-            for run_id in spec.runs:
-                result = results[run_id]
-                points = result.series.get(spec.series, [])
-                label = lab.run(run_id).label
-                if result.status == "diverged":
-                    label += f"（第 {result.diverged_at} 步发散）"
-                ax.plot([p[0] for p in points], [p[1] for p in points], label=label)
+            if spec.groups:
+                curves = _draw_bands(ax, spec, lab, results)
+            else:
+                curves = _draw_lines(ax, spec, lab, results)
             if spec.logy:
                 _plain_log_axis(ax)
             ax.set_xlabel(spec.xlabel)
             ax.set_ylabel(spec.ylabel)
             if spec.title:
                 ax.set_title(spec.title)
-            if (
-                len(spec.runs) > 3
-            ):  # many curves: legend below the axes, never over them
+            if curves > 3:  # many curves: legend below the axes, never over them
                 ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3)
-            elif len(spec.runs) > 1:
+            elif curves > 1:
                 ax.legend(loc="best")
             fig.tight_layout()
             buf = io.StringIO()
@@ -125,6 +126,48 @@ def _curves(spec: FigureSpec, lab: LabSpec, results: t.Mapping[str, RunResult]) 
             return buf.getvalue()
         finally:
             plt.close(fig)
+
+
+def _draw_lines(
+    ax: t.Any, spec: FigureSpec, lab: LabSpec, results: t.Mapping[str, RunResult]
+) -> int:
+    """One line per run; a diverged run says at which step. Returns the number of curves."""
+    for run_id in spec.runs:
+        result = results[run_id]
+        points = result.series.get(spec.series, [])
+        label = lab.run(run_id).label
+        if result.status == "diverged":
+            label += f"（第 {result.diverged_at} 步发散）"
+        ax.plot([p[0] for p in points], [p[1] for p in points], label=label)
+    return len(spec.runs)
+
+
+def _draw_bands(
+    ax: t.Any, spec: FigureSpec, lab: LabSpec, results: t.Mapping[str, RunResult]
+) -> int:
+    """Per grid point: the mean over seeds as a line, ±1 sample std as a shaded band.
+
+    Diverged runs are left out of the mean and counted in the legend. Returns the number of
+    curves.
+    """
+    curves = 0
+    for group in spec.groups:
+        for _, run_ids in points(lab, group):
+            runs = [results[r] for r in run_ids]
+            ok = [r.series.get(spec.series, []) for r in runs if r.status == "ok"]
+            label = lab.run(run_ids[0]).label
+            if len(ok) < len(runs):
+                label += f"（{len(runs) - len(ok)}/{len(runs)} 次发散）"
+            steps, means, stds = mean_band(ok)
+            (line,) = ax.plot(steps, means, label=label)
+            if len(ok) > 1:
+                low = [max(m - s, m * 1e-3) for m, s in zip(means, stds, strict=True)]
+                high = [m + s for m, s in zip(means, stds, strict=True)]
+                ax.fill_between(
+                    steps, low, high, color=line.get_color(), alpha=0.2, linewidth=0
+                )
+            curves += 1
+    return curves
 
 
 def _plain_log_axis(ax: t.Any) -> None:

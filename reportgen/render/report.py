@@ -21,6 +21,7 @@ from reportgen.render.context import (
     md_table,
     sample_list,
 )
+from reportgen.render.sweeps import Sweep, format_spread, sweep
 from reportgen.store import RunResult, write_atomic
 
 FIGURES_DIR = "figures"
@@ -31,6 +32,7 @@ def render_report(
     lab: LabSpec,
     planned: t.Sequence[PlannedRun],
     results: t.Mapping[str, RunResult],
+    chosen: t.Mapping[str, t.Mapping[str, t.Any]],
     student: Student,
     profile: str,
     date: str,
@@ -53,6 +55,10 @@ def render_report(
         )
 
     results = {run_id: for_templates(r) for run_id, r in results.items()}
+
+    def sweep_of(group: str, axis: str, **analysis: t.Any) -> Sweep:
+        return sweep(lab, results, group, axis, **analysis)
+
     context: ReportContext = {
         "lab": lab,
         "student": student,
@@ -68,6 +74,10 @@ def render_report(
         "ok": lambda *run_ids: all(results[r].status == "ok" for r in run_ids),
         "table": md_table,
         "num": format_number,
+        "chosen": chosen,
+        "sweep": sweep_of,
+        "members": lambda group: [r.id for r in planned if r.spec.group == group],
+        "spread": format_spread,
     }
     try:
         text = markdown_env().get_template(lab.template).render(**context)
