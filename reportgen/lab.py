@@ -87,19 +87,36 @@ class RunSpec:
     choose: dict[str, Choice] = dataclasses.field(default_factory=dict)
 
 
+FigureKind = t.Literal["curves", "panels", "by_value", "heatmap"]
+
+
 @dataclasses.dataclass(frozen=True)
 class FigureSpec:
-    """Curves of one series: a line per run (``runs``), or per grid point of swept groups
-    (``groups``): the mean over seeds with a ±1 std band."""
+    """One figure of a lab, drawn by ``kind``:
+
+    - ``curves``: the first series, a line per run (``runs``), or per grid point of swept
+      ``groups`` the mean over seeds with a ±1 std band;
+    - ``panels``: one small plot per run (of ``runs`` or ``groups``), every series in each;
+    - ``by_value``: a metric (each of ``series``) against the grid value ``x``, a line per
+      group;
+    - ``heatmap``: a metric (the first series) over the grid values ``x`` × ``y`` of a group.
+
+    ``series_labels`` names the series and ``legend`` the groups (by_value), in order.
+    """
 
     id: str
     runs: tuple[str, ...]
     groups: tuple[str, ...]
-    series: str
+    series: tuple[str, ...]
     title: str
     xlabel: str
     ylabel: str
     logy: bool
+    kind: FigureKind = "curves"
+    legend: tuple[str, ...] = ()
+    series_labels: tuple[str, ...] = ()
+    x: str = ""  # by_value, heatmap: the grid parameter along the x axis
+    y: str = ""  # heatmap: the grid parameter along the y axis
 
 
 @dataclasses.dataclass(frozen=True)
@@ -120,6 +137,7 @@ class LabSpec:
 
 
 PROFILES = ("course", "quick")
+FIGURE_KINDS = {"curves": (), "panels": (), "by_value": ("x",), "heatmap": ("x", "y")}
 
 
 def available_labs(directory: Path = LABS_DIR) -> list[str]:
@@ -166,14 +184,18 @@ class _Reader:
     def fail(self, key: str, message: str) -> t.NoReturn:
         raise LabSpecError(f"{self.path.name}: {self.where}{key}: {message}")
 
-    def get(self, key: str, kind: type, default: t.Any = ...) -> t.Any:
+    def get(
+        self, key: str, kind: type | tuple[type, ...], default: t.Any = ...
+    ) -> t.Any:
         if key not in self.table:
             if default is ...:
                 self.fail(key, "missing")
             return default
         value = self.table[key]
         if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-            self.fail(key, f"expected {kind.__name__}, got {value!r}")
+            kinds = kind if isinstance(kind, tuple) else (kind,)
+            names = " or ".join(k.__name__ for k in kinds)
+            self.fail(key, f"expected {names}, got {value!r}")
         return value
 
     def sub(self, key: str) -> _Reader:
@@ -312,12 +334,25 @@ def _parse(
         for group in fig_groups:
             if group not in groups:
                 f.fail("groups", f"unknown group {group!r}")
+        kind = f.get("kind", str, "curves")
+        if kind not in FIGURE_KINDS:
+            f.fail("kind", f"expected one of {', '.join(FIGURE_KINDS)}, got {kind!r}")
+        for axis in FIGURE_KINDS[kind]:
+            f.get(axis, str)  # by_value needs x; heatmap x and y
+        if kind in ("by_value", "heatmap") and not fig_groups:
+            f.fail("groups", f"a {kind} figure draws swept groups")
+        series = f.get("series", (str, list))
         figures.append(
             FigureSpec(
                 id=f.get("id", str),
                 runs=fig_runs,
                 groups=fig_groups,
-                series=f.get("series", str),
+                kind=t.cast(FigureKind, kind),
+                series=(series,) if isinstance(series, str) else tuple(series),
+                legend=tuple(f.get("legend", list, [])),
+                series_labels=tuple(f.get("series_labels", list, [])),
+                x=f.get("x", str, ""),
+                y=f.get("y", str, ""),
                 title=f.get("title", str, ""),
                 xlabel=f.get("xlabel", str, ""),
                 ylabel=f.get("ylabel", str, ""),

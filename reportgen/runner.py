@@ -95,18 +95,19 @@ def execute(
     """Make sure every planned run has a stored result; return them by run id."""
     summary = ExecutionSummary()
     results: dict[str, RunResult] = {}
-    missing = []
+    # runs that share a key (same experiment, code, params, seed, data) train once
+    missing: dict[str, list[PlannedRun]] = {}
     for run in runs:
         cached = None if force else store.load(run.key)
         if cached is None:
-            missing.append(run)
+            missing.setdefault(run.key, []).append(run)
         else:
             results[run.id] = cached
             summary.reused.append(run.id)
     if force:
-        for run in missing:
-            store.checkpoint_for(run.key).unlink(missing_ok=True)
-    tasks = [RunTask.of(run, device, store) for run in missing]
+        for key in missing:
+            store.checkpoint_for(key).unlink(missing_ok=True)
+    tasks = [RunTask.of(same[0], device, store) for same in missing.values()]
     labels = {
         task.run_id: f"[{i}/{len(tasks)}] {task.run_id}"
         for i, task in enumerate(tasks, 1)
@@ -116,10 +117,12 @@ def execute(
             train = _train_here if jobs <= 1 or len(tasks) <= 1 else _train_in_workers
             for result in train(tasks, jobs, labels):
                 store.save(result)
-                run_id = next(task.run_id for task in tasks if task.key == result.key)
-                results[run_id] = result
-                summary.trained.append(run_id)
-                _log_finished(result, labels[run_id])
+                first, *others = missing[result.key]
+                for run in (first, *others):
+                    results[run.id] = result
+                summary.trained.append(first.id)
+                summary.reused += [run.id for run in others]
+                _log_finished(result, labels[first.id])
     except BuildInterrupted as exc:
         done = len(summary.trained) + len(summary.reused)
         raise BuildInterrupted(
