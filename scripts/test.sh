@@ -6,4 +6,4 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh --test
 .venv/bin/python -m pytest "$@"
 .venv/bin/python -m mypy
-.venv/bin/python -m ruff check reportgen experiments tests
+.venv/bin/python -m ruff check reportgen experiments tests benchmarks

@@ -87,7 +87,8 @@ def panels(spec: FigureSpec, lab: LabSpec, results: Results) -> Figure:
         result = results[run_id]
         for i, name in enumerate(spec.series):
             steps, values = _xy(result.series.get(name, []))
-            ax.plot(steps, values, label=_series_label(spec, i), linewidth=1.1)
+            width = 1.1 if len(steps) < 300 else 0.5  # thousands of steps: thin lines
+            ax.plot(steps, values, label=_series_label(spec, i), linewidth=width)
         ax.set_title(_run_label(lab, result, run_id), fontsize=9)
         ax.tick_params(labelsize=7)
         if spec.logy:

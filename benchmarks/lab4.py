@@ -1,0 +1,271 @@
+"""Lab4 speed, side by side with the d2l 0.17 peer: one command, JSON + Markdown out.
+
+    .venv/bin/python benchmarks/lab4.py [--rounds 20] [--peer] [--build] [--cold]
+
+Measures, for each lab4 model at course settings (batch 32, 35 steps, 10,000 tokens):
+1. ours: reportgen's own training epoch (its SGD, clipping, iterators), the five models'
+   epochs interleaved round-robin in one process so that the machine's drift hits them
+   alike; median sec/epoch (round 0 left out) and tokens/s, with 1 torch thread (how a build
+   trains each run, two runs at a time on two cores) and with 2 threads (how the peer runs);
+2. peak memory: growth of the max RSS while one model trains 3 epochs in a fresh process;
+3. final perplexity after 500 epochs: from the lab4 course results in build/cache, if built;
+4. ``--peer``: the peer kit's ``timing_interleaved.py`` with benchmarks/peer_plugin.py: d2l's
+   models and ours in d2l's own loop, same batches, same rounds: the per-model ratio;
+5. ``--build``: wall time of ``reportgen build lab4`` warm (nothing changed) and after a notes
+   edit (re-render); ``--cold`` adds a build from an empty cache (≈ 17 min on 2 cores).
+
+Writes benchmarks/results/lab4-<device>-<date>.json and .md. Compare runs by the ratios
+within one invocation: on shared machines absolute timings drift by 25–50 % over minutes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import multiprocessing
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parents[1]
+PEER_KIT = PROJECT.parent / "shared" / "peer"
+PEER_PY = (
+    Path(os.environ.get("PEER_SCRATCH", Path.home() / ".cache" / "reportgen-peer"))
+    / "venv"
+    / "bin"
+    / "python"
+)
+TOKENS_PER_EPOCH = (
+    8 * 32 * 35
+)  # sequential partitioning of 10,000 tokens: 8 minibatches
+sys.path.insert(0, str(PROJECT / "benchmarks"))
+
+
+def lab4_setup(threads: int) -> list[tuple[str, object, object, list[int], object]]:
+    """(name, net, course params, corpus, optimizer) for each lab4 model, seeded."""
+    import torch
+    from peer_plugin import peer_models
+
+    from reportgen.experiment import load_experiments
+    from reportgen.paths import DATA_DIR
+    from reportgen.text.corpus import load_corpus_time_machine
+    from reportgen.train.language_model import SGD
+
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    corpus, vocab = load_corpus_time_machine(DATA_DIR / "timemachine.txt", 10_000)
+    params_cls = load_experiments()["rnn_concise"].params_cls
+    setup = []
+    for name, net, lr in peer_models(None, vocab, torch.device("cpu")):
+        params = params_cls(lr=lr)
+        setup.append(
+            (name.removeprefix("ours_"), net, params, corpus, SGD(net.parameters(), lr))
+        )
+    return setup
+
+
+def interleaved_epochs(rounds: int, threads: int) -> dict[str, list[float]]:
+    """Seconds per epoch of every model, one epoch each per round, order rotating."""
+    import torch
+
+    from reportgen.experiment import RunContext
+    from reportgen.train.language_model import train_epoch
+
+    setup = lab4_setup(threads)
+    times: dict[str, list[float]] = {name: [] for name, *_ in setup}
+    for r in range(rounds + 1):  # round 0: warm-up, not counted
+        for k in range(len(setup)):
+            name, net, params, corpus, optimizer = setup[(r + k) % len(setup)]
+            ctx = RunContext(r, "cpu")
+            started = time.perf_counter()
+            train_epoch(net, corpus, params, ctx, torch.device("cpu"), optimizer)
+            if r:
+                times[name].append(time.perf_counter() - started)
+    return times
+
+
+def _peak_worker(index: int, out: multiprocessing.Queue[float]) -> None:
+    import torch
+
+    from reportgen.experiment import RunContext
+    from reportgen.train.language_model import train_epoch
+
+    setup = lab4_setup(1)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    name, net, params, corpus, optimizer = setup[index]
+    for epoch in range(3):
+        train_epoch(
+            net,
+            corpus,
+            params,
+            RunContext(epoch, "cpu"),
+            torch.device("cpu"),
+            optimizer,
+        )
+    out.put((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024)  # MiB
+
+
+def peak_memory_mib(count: int) -> list[float]:
+    spawn = multiprocessing.get_context("spawn")
+    peaks = []
+    for index in range(count):
+        out: multiprocessing.Queue[float] = spawn.Queue()
+        worker = spawn.Process(target=_peak_worker, args=(index, out))
+        worker.start()
+        peaks.append(out.get())
+        worker.join()
+    return peaks
+
+
+def course_results() -> dict[str, dict[str, float]]:
+    """Final perplexity and wall seconds of the stored lab4 course runs (empty if not built)."""
+    from reportgen.lab import load_lab
+    from reportgen.paths import DEFAULT_BUILD_DIR
+    from reportgen.plan import plan
+    from reportgen.store import Store
+
+    store = Store(DEFAULT_BUILD_DIR / "cache")
+    found = {}
+    for run in plan(load_lab("lab4")):
+        result = store.load(run.key)
+        if result is not None and "perplexity" in result.metrics:
+            found[run.id] = {
+                "perplexity": float(result.metrics["perplexity"]),
+                "wall_seconds": result.wall_seconds,
+            }
+    return found
+
+
+def peer_interleaved(rounds: int) -> dict[str, dict[str, float]]:
+    """The peer kit's interleaved timing with our models as a plugin: name -> median s, ppl."""
+    if not PEER_PY.is_file():
+        raise SystemExit(
+            f"No peer venv at {PEER_PY}: run bash {PEER_KIT}/setup.sh first."
+        )
+    with tempfile.TemporaryDirectory() as results:
+        subprocess.run(
+            [
+                str(PEER_PY),
+                str(PEER_KIT / "timing_interleaved.py"),
+                "--rounds",
+                str(rounds),
+                "--plugin",
+                str(PROJECT / "benchmarks" / "peer_plugin.py"),
+            ],
+            check=True,
+            env=os.environ | {"PEER_RESULTS": results},
+        )
+        data = json.loads((Path(results) / "interleaved.json").read_text())
+    return {
+        m["name"]: {"median_s": m["median_s"], "ppl": m["ppl"][-1]}
+        for m in data["models"]
+    }
+
+
+def build_seconds(cold: bool) -> dict[str, float]:
+    """Wall time of `reportgen build lab4`: warm, after a notes edit, and cold if asked."""
+    reportgen = PROJECT / ".venv" / "bin" / "reportgen"
+    with tempfile.TemporaryDirectory() as tmp:
+        build_dir, notes = Path(tmp) / "build", Path(tmp) / "notes.md"
+        notes.write_text("讨论。\n", encoding="utf-8")
+        if not cold:  # start from the course results already trained in build/
+            shutil.copytree(PROJECT / "build" / "cache", build_dir / "cache")
+
+        def build() -> float:
+            started = time.perf_counter()
+            subprocess.run(
+                [
+                    str(reportgen),
+                    "build",
+                    "lab4",
+                    "--student",
+                    "WA2214014",
+                    "--notes",
+                    str(notes),
+                    "--build-dir",
+                    str(build_dir),
+                ],
+                check=True,
+                capture_output=True,
+            )
+            return time.perf_counter() - started
+
+        found = {"cold_s": build()} if cold else {"first_s": build()}
+        found["warm_s"] = build()
+        notes.write_text("讨论，改过。\n", encoding="utf-8")
+        found["notes_edit_s"] = build()
+        return found
+
+
+def markdown(report: dict[str, object]) -> str:
+    """The report as a Markdown table a person can compare run to run."""
+    models = report["models"]
+    assert isinstance(models, dict)
+    lines = [
+        f"# lab4 benchmark — {report['date']} — {report['machine']}",
+        "",
+        "| model | ours s/epoch (1 thread) | ours s/epoch (2 threads) | tokens/s (2 threads)"
+        " | peak RSS growth (MiB) | ppl@500 (ours) | peer s/epoch (d2l loop) |"
+        " our model in d2l loop | speed-up vs peer |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name, m in models.items():
+        peer, mine = m.get("peer_s"), m.get("ours_in_peer_loop_s")
+        ratio = f"{peer / m['ours_2t_s']:.2f}×" if peer else "—"
+        lines.append(
+            f"| {name} | {m['ours_1t_s']:.3f} | {m['ours_2t_s']:.3f} |"
+            f" {TOKENS_PER_EPOCH / m['ours_2t_s']:,.0f} | {m['peak_mib']:.0f} |"
+            f" {m.get('ppl500', float('nan')):.3f} | {peer or float('nan'):.3f} |"
+            f" {mine or float('nan'):.3f} | {ratio} |"
+        )
+    if report.get("build"):
+        lines += ["", "| build of lab4 | seconds |", "|---|---|"]
+        lines += [f"| {k} | {v:.1f} |" for k, v in report["build"].items()]  # type: ignore[union-attr]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=20, help="timed epochs per model")
+    parser.add_argument("--peer", action="store_true", help="also run the d2l peer")
+    parser.add_argument("--build", action="store_true", help="time warm builds")
+    parser.add_argument("--cold", action="store_true", help="also time a cold build")
+    args = parser.parse_args()
+
+    one, two = interleaved_epochs(args.rounds, 1), interleaved_epochs(args.rounds, 2)
+    peaks = peak_memory_mib(len(one))
+    stored = course_results()
+    peer = peer_interleaved(args.rounds) if args.peer else {}
+    models = {}
+    for (name, t1), peak in zip(one.items(), peaks, strict=True):
+        models[name] = {
+            "ours_1t_s": statistics.median(t1),
+            "ours_2t_s": statistics.median(two[name]),
+            "peak_mib": peak,
+            "ppl500": stored.get(name, {}).get("perplexity", float("nan")),
+            "peer_s": peer.get(name, {}).get("median_s"),
+            "ours_in_peer_loop_s": peer.get(f"plugin:ours_{name}", {}).get("median_s"),
+        }
+    report = {
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, cpu",
+        "rounds": args.rounds,
+        "models": models,
+        "build": build_seconds(args.cold) if args.build or args.cold else {},
+    }
+    out = PROJECT / "benchmarks" / "results" / f"lab4-cpu-{report['date'][:10]}"
+    out.with_suffix(".json").write_text(json.dumps(report, indent=1))
+    out.with_suffix(".md").write_text(markdown(report))
+    print(markdown(report))
+
+
+if __name__ == "__main__":
+    main()
