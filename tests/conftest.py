@@ -47,6 +47,22 @@ def invoke(*args: str) -> Result:
     return CliRunner().invoke(main, list(args), catch_exceptions=False)
 
 
+def quick_build_of(lab_id: str, build_dir: Path, *args: str) -> Result:
+    """``reportgen build LAB`` at the quick profile into ``build_dir``; it must succeed."""
+    result = invoke(
+        "build",
+        lab_id,
+        *STUDENT,
+        "--profile",
+        "quick",
+        "--build-dir",
+        str(build_dir),
+        *args,
+    )
+    assert result.exit_code == 0, result.output
+    return result
+
+
 def pdf_text(path: Path) -> str:
     """Text of a PDF as pdftotext extracts it (poppler-utils, installed by scripts/setup.sh)."""
     return subprocess.run(

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import torch
 from click.testing import Result
-from conftest import STUDENT, invoke, pdf_text
+from conftest import pdf_text, quick_build_of
 from test_models import experiment_module
 
 from reportgen.data.digitsum import LENGTHS, file_sha256, generate
@@ -100,18 +100,8 @@ def test_a_forced_divergence_is_stored_with_its_step(tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def quick(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Result]:
     build_dir = tmp_path_factory.mktemp("digitsum")
-    result = invoke(
-        "build",
-        "digitsum",
-        *STUDENT,
-        "--profile",
-        "quick",
-        "--set",
-        "explode.lr=1e38",  # overflows float32 at once: a forced divergence
-        "--build-dir",
-        str(build_dir),
-    )
-    assert result.exit_code == 0, result.output
+    # lr 1e38 overflows float32 at once: a forced divergence of the explosion study
+    result = quick_build_of("digitsum", build_dir, "--set", "explode.lr=1e38")
     return build_dir / "digitsum" / "WA2214014-杨跃浙-Lab-6.pdf", result
 
 

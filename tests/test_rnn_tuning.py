@@ -9,23 +9,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import Result
-from conftest import STUDENT, invoke, pdf_text
+from conftest import invoke, pdf_text, quick_build_of
 
 
 @pytest.fixture(scope="module")
 def tuning(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Result]:
     build_dir = tmp_path_factory.mktemp("tuning")
-    result = invoke(
-        "build",
-        "rnn-tuning",
-        *STUDENT,
-        "--profile",
-        "quick",
-        "--build-dir",
-        str(build_dir),
-    )
-    assert result.exit_code == 0, result.output
-    return build_dir, result
+    return build_dir, quick_build_of("rnn-tuning", build_dir)
 
 
 def test_batch_sweep_runs_at_the_chosen_hidden_size_and_reuses_its_runs(
@@ -86,22 +76,12 @@ def test_check_and_status_plan_the_chosen_runs_again(
 
 
 def test_one_seed_prints_plain_values(tmp_path: Path) -> None:
-    result = invoke(
-        "build",
+    quick_build_of(
         "rnn-tuning",
-        *STUDENT,
-        "--profile",
-        "quick",
-        "--seeds",
-        "1",
-        "--set",
-        "hidden.num_hiddens=16,24",
-        "--set",
-        "batch.batch_size=8,16",
-        "--build-dir",
-        str(tmp_path),
+        tmp_path,
+        *("--seeds", "1"),
+        *("--set", "hidden.num_hiddens=16,24", "--set", "batch.batch_size=8,16"),
     )
-    assert result.exit_code == 0, result.output
     text = pdf_text(tmp_path / "rnn-tuning" / "WA2214014-杨跃浙-Lab-5.pdf")
     assert not re.search(r"\d ± \d", text)  # one seed: no std anywhere
     for value in (16, 24, 8):
