@@ -7,7 +7,8 @@ Measures, for each lab4 model at course settings (batch 32, 35 steps, 10,000 tok
    epochs interleaved round-robin in one process so that the machine's drift hits them
    alike; median sec/epoch (round 0 left out) and tokens/s, with 1 torch thread (how a build
    trains each run, two runs at a time on two cores) and with 2 threads (how the peer runs);
-2. peak memory: growth of the max RSS while one model trains 3 epochs in a fresh process;
+2. peak memory: max RSS of a fresh process that trains one model for 3 epochs (torch
+   itself included, so compare models by their differences);
 3. final perplexity after 500 epochs: from the lab4 course results in build/cache, if built;
 4. ``--peer``: the peer kit's ``timing_interleaved.py`` with benchmarks/peer_plugin.py: d2l's
    models and ours in d2l's own loop, same batches, same rounds: the per-model ratio;
@@ -98,9 +99,7 @@ def _peak_worker(index: int, out: multiprocessing.Queue[float]) -> None:
     from reportgen.experiment import RunContext
     from reportgen.train.language_model import train_epoch
 
-    setup = lab4_setup(1)
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    name, net, params, corpus, optimizer = setup[index]
+    name, net, params, corpus, optimizer = lab4_setup(1)[index]
     for epoch in range(3):
         train_epoch(
             net,
@@ -110,7 +109,7 @@ def _peak_worker(index: int, out: multiprocessing.Queue[float]) -> None:
             torch.device("cpu"),
             optimizer,
         )
-    out.put((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024)  # MiB
+    out.put(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)  # KiB -> MiB
 
 
 def peak_memory_mib(count: int) -> list[float]:
@@ -213,7 +212,7 @@ def markdown(report: dict[str, object]) -> str:
         f"# lab4 benchmark — {report['date']} — {report['machine']}",
         "",
         "| model | ours s/epoch (1 thread) | ours s/epoch (2 threads) | tokens/s (2 threads)"
-        " | peak RSS growth (MiB) | ppl@500 (ours) | peer s/epoch (d2l loop) |"
+        " | peak RSS (MiB) | ppl@500 (ours) | peer s/epoch (d2l loop) |"
         " our model in d2l loop | speed-up vs peer |",
         "|---|---|---|---|---|---|---|---|---|",
     ]

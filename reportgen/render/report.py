@@ -43,7 +43,7 @@ def render_report(
     """Write ``<basename>.md`` (+ figures/) and ``<basename>.pdf`` into ``out_dir``."""
     from reportgen.render.figures import render_figures
     from reportgen.render.markdown import to_html
-    from reportgen.render.pdf import pdf_is_current, record_pdf_inputs, write_pdf
+    from reportgen.render.pdf_inputs import pdf_is_current, record_pdf_inputs
     from reportgen.render.templates import html_env, markdown_env
 
     warnings = []
@@ -104,6 +104,8 @@ def render_report(
     )
     pdf_path = out_dir / f"{basename}.pdf"
     if not pdf_is_current(pdf_path, html, out_dir):
+        from reportgen.render.pdf import write_pdf  # imports WeasyPrint
+
         tmp_pdf = out_dir / f".{basename}.pdf.tmp"
         write_pdf(html, out_dir, tmp_pdf)
         tmp_pdf.replace(pdf_path)
