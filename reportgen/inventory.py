@@ -90,13 +90,14 @@ def describe_status(
     stored = {r.id: store.load(r.key) for r in planned}
     if all(
         stored.values()
-    ):  # the sources of every choice are stored: choose as a build would
+    ):  # every source of a choice is stored: choose as a build would
         found = {run_id: r for run_id, r in stored.items() if r is not None}
         chosen = choose_from_results(lab, overrides, found)
         planned = plan(lab, profile, overrides, chosen=chosen)
-    waiting = [r for r in lab.runs if r.id not in {p.id for p in planned}]
+        stored |= {r.id: store.load(r.key) for r in planned if r.id not in stored}
+    waiting = [r for r in lab.runs if r.id not in stored]
     for run in planned:
-        if store.load(run.key) is not None:
+        if stored[run.id] is not None:
             lines.append(f"  cached   {run.id}")
             continue
         previous = store.load(latest[run.id]) if run.id in latest else None
@@ -121,9 +122,9 @@ def describe_status(
         lines.append(f"  waiting  {spec.id} (chooses {sources} once those runs exist)")
     unknown += len(waiting)
     if left_seconds or unknown:
-        parts = [f"about {left_seconds / 60:.1f} min for the stale runs"] * bool(
-            left_seconds
-        )
+        parts = []
+        if left_seconds:
+            parts.append(f"about {left_seconds / 60:.1f} min for the stale runs")
         if unknown:
             parts.append(f"{unknown} run(s) never trained here, time unknown")
         lines.append(f"To train: {'; '.join(parts)}.")

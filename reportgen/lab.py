@@ -48,6 +48,10 @@ class Override:
     param: str
     value: str
 
+    def reaches(self, run: RunSpec) -> bool:
+        """Whether this override is aimed at ``run``: by its id, group or experiment."""
+        return self.target in (run.id, run.group, run.experiment)
+
     def grid_values(self) -> list[t.Any]:
         """The value as a list of grid values, each read as a TOML value (64 → int)."""
         values = []
@@ -134,6 +138,12 @@ class LabSpec:
 
     def run(self, run_id: str) -> RunSpec:
         return next(r for r in self.runs if r.id == run_id)
+
+    def figure_runs(self, figure: FigureSpec) -> list[str]:
+        """The runs a figure draws: its own list, or every run of its groups."""
+        return list(figure.runs) or [
+            r.id for r in self.runs if r.group in figure.groups
+        ]
 
 
 PROFILES = ("course", "quick")
@@ -235,6 +245,8 @@ def _expand(
     ):
         r.fail("seeds", f"expected a non-empty list of integers, got {seeds!r}")
     label = r.get("label", str, group)
+    params = r.get("params", dict, {})
+    may_diverge = r.get("may_diverge", bool, False)
     swept = bool(grid) or "seeds" in r.table
     runs = []
     for values in itertools.product(*grid.values()):
@@ -249,10 +261,10 @@ def _expand(
                 RunSpec(
                     id=f"{group}[{name}]" if swept else group,
                     experiment=experiment_name,
-                    params=dict(r.get("params", dict, {})) | point,
+                    params=dict(params) | point,
                     seed=seed,
                     label=shown,
-                    may_diverge=r.get("may_diverge", bool, False),
+                    may_diverge=may_diverge,
                     group=group,
                     point=point,
                     choose=choose,

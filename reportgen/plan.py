@@ -61,6 +61,10 @@ def plan(
     experiments = load_experiments()
     _check_override_targets(lab, overrides)
     _check_corpus_target(lab, experiments, corpus)
+    corpus_hash = sha256_file(corpus) if corpus is not None else None
+    hashes: dict[
+        str, tuple[str, dict[str, str]]
+    ] = {}  # experiment -> (code, data): once each
     planned = []
     for spec in lab.runs:
         if spec.experiment not in experiments:
@@ -86,28 +90,28 @@ def plan(
         }
         where = spec.id
         for o in overrides:
-            if o.target in (spec.id, spec.experiment, spec.group):
+            if o.reaches(spec):
                 if o.param in spec.point:
                     continue  # a grid axis: load_lab made the runs of the new values
                 values[o.param] = o.value
                 where = o.target
-        data = data_hashes(exp)
+        if exp.name not in hashes:
+            hashes[exp.name] = (code_hash(exp), data_hashes(exp))
+        code, data = hashes[exp.name]
         if corpus is not None and "corpus" in declared:
             values["corpus"] = str(corpus.resolve())
-            data["corpus"] = sha256_file(corpus)
+            data = data | {"corpus": t.cast(str, corpus_hash)}
         p = params_mod.resolve(exp.params_cls, values, where)
         if waiting:
             continue
-        key = run_key(exp.name, code_hash(exp), params_mod.as_dict(p), spec.seed, data)
+        key = run_key(exp.name, code, params_mod.as_dict(p), spec.seed, data)
         planned.append(PlannedRun(spec, exp, p, key))
     return planned
 
 
 def open_choices(spec: RunSpec, overrides: t.Sequence[Override]) -> dict[str, Choice]:
     """The run's choices that ``--set`` does not settle (``--set batch.num_hiddens=200``)."""
-    settled = {
-        o.param for o in overrides if o.target in (spec.id, spec.experiment, spec.group)
-    }
+    settled = {o.param for o in overrides if o.reaches(spec)}
     return {p: c for p, c in spec.choose.items() if p not in settled}
 
 

@@ -74,7 +74,7 @@ def _inputs_digest(
                 results[r].status,
                 results[r].diverged_at,
             ]
-            for r in figure_runs(spec, lab)
+            for r in lab.figure_runs(spec)
         },
         "style": {k: repr(v) for k, v in STYLE.items()},
         # drawing code changes redraw
@@ -82,11 +82,6 @@ def _inputs_digest(
         "matplotlib": importlib.metadata.version("matplotlib"),
     }
     return hashlib.sha256(canonical_json(inputs).encode()).hexdigest()
-
-
-def figure_runs(spec: FigureSpec, lab: LabSpec) -> list[str]:
-    """The runs a figure draws: its own list, or every run of its groups."""
-    return list(spec.runs) or [r.id for r in lab.runs if r.group in spec.groups]
 
 
 def _draw(spec: FigureSpec, lab: LabSpec, results: t.Mapping[str, RunResult]) -> str:

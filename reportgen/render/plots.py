@@ -7,13 +7,12 @@ Every drawer takes the spec, the lab and the stored results and returns a matplo
 from __future__ import annotations
 
 import math
-import statistics
 import typing as t
 
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
-from reportgen.aggregate import mean_band, points
+from reportgen.aggregate import mean_band, metric_spread, points
 from reportgen.lab import FigureSpec, LabSpec
 from reportgen.store import RunResult
 
@@ -73,7 +72,7 @@ def _draw_bands(ax: t.Any, spec: FigureSpec, lab: LabSpec, results: Results) -> 
 
 def panels(spec: FigureSpec, lab: LabSpec, results: Results) -> Figure:
     """Small multiples: one plot per run with every series of the spec, shared y axis."""
-    run_ids = list(spec.runs) or [r.id for r in lab.runs if r.group in spec.groups]
+    run_ids = lab.figure_runs(spec)
     columns = min(len(run_ids), 4)
     rows = math.ceil(len(run_ids) / columns)
     fig, axes = plt.subplots(
@@ -169,12 +168,7 @@ def _xy(series: t.Sequence[t.Sequence[float]]) -> tuple[list[float], list[float]
 
 def _mean_metric(results: Results, run_ids: t.Sequence[str], metric: str) -> float:
     """Mean of a metric over the finished runs (NaN when none finished)."""
-    values = [
-        float(results[r].metrics[metric])
-        for r in run_ids
-        if results[r].status == "ok" and metric in results[r].metrics
-    ]
-    return statistics.fmean(values) if values else math.nan
+    return metric_spread([results[r] for r in run_ids], metric).mean
 
 
 def _run_label(lab: LabSpec, result: RunResult, run_id: str) -> str:
