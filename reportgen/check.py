@@ -41,6 +41,7 @@ class Manifest:
     seeds: int | None = None  # --seeds, to plan the same runs again
     # parameters chosen from results (group -> {param: value}), to plan the same runs again
     chosen: dict[str, dict[str, t.Any]] = dataclasses.field(default_factory=dict)
+    corpus: str | None = None  # --corpus (absolute path), to plan the same runs again
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), ensure_ascii=False, indent=1)

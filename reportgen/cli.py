@@ -289,11 +289,16 @@ def check(lab_id: str, student_id: str | None, build_dir: Path) -> None:
             f"No {lab.id} report for {sid} in {build_dir}: build it first."
         )
     overrides = [parse_override(o) for o in manifest.overrides]
+    corpus = Path(manifest.corpus) if manifest.corpus else None
+    if corpus is not None and not corpus.is_file():
+        raise click.ClickException(
+            f"The corpus this report was built from, {corpus}, is gone: cannot check it."
+        )
     # the runs that build planned
     lab = load_lab(lab_id, seeds=manifest.seeds, overrides=overrides)
     planned = {
         r.id: r.key
-        for r in plan(lab, manifest.profile, overrides, chosen=manifest.chosen)
+        for r in plan(lab, manifest.profile, overrides, corpus, manifest.chosen)
     }
     found = findings(manifest, planned, lab)
     _echo_findings(found)
@@ -315,12 +320,14 @@ def list_command(build_dir: Path) -> None:
 @PROFILE_OPTION
 @SET_OPTION
 @SEEDS_OPTION
+@click.option("--corpus", type=CorpusType(), help=corpus_help)
 @BUILD_DIR_OPTION
 def status(
     lab_id: str,
     profile: str,
     overrides: tuple[t.Any, ...],
     seeds: int | None,
+    corpus: Path | None,
     build_dir: Path,
 ) -> None:
     """Show which runs of LAB are cached, stale or missing, and the time left to train."""
@@ -328,7 +335,7 @@ def status(
     from reportgen.lab import load_lab
 
     lab = load_lab(lab_id, seeds=seeds, overrides=overrides)
-    click.echo(describe_status(lab, profile, tuple(overrides), build_dir))
+    click.echo(describe_status(lab, profile, tuple(overrides), build_dir, corpus))
 
 
 @main.command()

@@ -78,7 +78,11 @@ def describe_inventory(build_dir: Path) -> str:
 
 
 def describe_status(
-    lab: LabSpec, profile: str, overrides: tuple[t.Any, ...], build_dir: Path
+    lab: LabSpec,
+    profile: str,
+    overrides: tuple[t.Any, ...],
+    build_dir: Path,
+    corpus: Path | None = None,
 ) -> str:
     from reportgen.plan import choose_from_results, plan
 
@@ -86,14 +90,14 @@ def describe_status(
     latest = _latest_keys(build_dir, lab.id, profile)
     lines = [f"{lab.id} ({profile} profile):"]
     left_seconds, unknown = 0.0, 0
-    planned = plan(lab, profile, overrides)
+    planned = plan(lab, profile, overrides, corpus)
     stored = {r.id: store.load(r.key) for r in planned}
     if all(
         stored.values()
     ):  # every source of a choice is stored: choose as a build would
         found = {run_id: r for run_id, r in stored.items() if r is not None}
         chosen = choose_from_results(lab, overrides, found)
-        planned = plan(lab, profile, overrides, chosen=chosen)
+        planned = plan(lab, profile, overrides, corpus, chosen)
         stored |= {r.id: store.load(r.key) for r in planned if r.id not in stored}
     waiting = [r for r in lab.runs if r.id not in stored]
     for run in planned:

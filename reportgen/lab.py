@@ -91,7 +91,7 @@ class RunSpec:
     choose: dict[str, Choice] = dataclasses.field(default_factory=dict)
 
 
-FigureKind = t.Literal["curves", "panels", "by_value", "heatmap"]
+FigureKind = t.Literal["curves", "bars", "panels", "by_value", "heatmap"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -103,7 +103,8 @@ class FigureSpec:
     - ``panels``: one small plot per run (of ``runs`` or ``groups``), every series in each;
     - ``by_value``: a metric (each of ``series``) against the grid value ``x``, a line per
       group;
-    - ``heatmap``: a metric (the first series) over the grid values ``x`` × ``y`` of a group.
+    - ``heatmap``: a metric (the first series) over the grid values ``x`` × ``y`` of a group;
+    - ``bars``: the first series of the first run as bars, e.g. a histogram of (bin, count).
 
     ``series_labels`` names the series and ``legend`` the groups (by_value), in order.
     """
@@ -147,7 +148,13 @@ class LabSpec:
 
 
 PROFILES = ("course", "quick")
-FIGURE_KINDS = {"curves": (), "panels": (), "by_value": ("x",), "heatmap": ("x", "y")}
+FIGURE_KINDS = {
+    "curves": (),
+    "bars": (),
+    "panels": (),
+    "by_value": ("x",),
+    "heatmap": ("x", "y"),
+}
 
 
 def available_labs(directory: Path = LABS_DIR) -> list[str]:

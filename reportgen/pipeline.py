@@ -173,6 +173,7 @@ def _locked_build(
         runs=run_states(results),
         seeds=options.seeds,
         chosen=chosen,
+        corpus=str(options.corpus.resolve()) if options.corpus else None,
     )
     found = findings(manifest, {r.id: r.key for r in planned}, lab, built=False)
     if options.strict and any(f.blocking for f in found):

@@ -26,7 +26,12 @@ from reportgen.paths import DATA_DIR, PROJECT_ROOT
 from reportgen.store import RunResult, canonical_json, run_key, sha256_file
 
 # Library code whose changes change results: it enters the key of every experiment importing it.
-KEYED_PACKAGES = ("reportgen.data", "reportgen.text", "reportgen.train")
+KEYED_PACKAGES = (
+    "reportgen.data",
+    "reportgen.models",
+    "reportgen.text",
+    "reportgen.train",
+)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -182,6 +182,22 @@ BAD_INPUTS = {
         write("c.txt", "歌词".encode()),
         "Error: Lab lab4 takes no --corpus: none of its experiments reads one.",
     ),
+    "tangshi corpus neither shipped nor a file": (
+        ["build", "tangshi", "--student", "WA2214014", "--set", "tangshi.corpus=poems"],
+        None,
+        "Error: tangshi: corpus must be tangshi or chinese-poetry or a poem file (--corpus),"
+        " got 'poems'",
+    ),
+    "lyrics corpus set to a missing file": (
+        ["build", "lyrics", "--student", "WA2214014", "--set", "lyrics.corpus=/no/such.txt"],
+        None,
+        "Error: lyrics: corpus '/no/such.txt' is not a file; pass your corpus with --corpus",
+    ),
+    "lyrics corpus in another encoding": (
+        ["build", "lyrics", "--student", "WA2214014", "--corpus", "{tmp}/gbk.txt"],
+        write("gbk.txt", "分开的时候".encode("gbk")),
+        "Corpus {tmp}/gbk.txt is not UTF-8 (byte 0); save it as UTF-8 and try again.",
+    ),
     "--device cuda without CUDA": (
         [*GOOD, "--device", "cuda"],
         NO_CUDA,

@@ -24,7 +24,9 @@ class Stop(KeyboardInterrupt):
 
 
 def task(tmp_path: Path, experiment: str, **extra: object) -> RunTask:
-    defaults = load_experiments()[experiment].params_cls(**PARAMS, **extra)
+    params_cls = load_experiments()[experiment].params_cls
+    shared = {k: v for k, v in PARAMS.items() if k in params_cls.__dataclass_fields__}
+    defaults = params_cls(**shared, **extra)
     params = {k: getattr(defaults, k) for k in defaults.__dataclass_fields__}
     return RunTask("demo", "k" * 64, experiment, params, 0, "cpu", tmp_path / "demo.pt")
 
@@ -45,6 +47,10 @@ def stop_at(epoch: int):  # noqa: ANN201 (test helper)
         ("rnn_concise", {}),
         # Adam keeps moment estimates: they must be in the checkpoint for an exact resume
         ("rnn_concise", {"optimizer": "adam", "lr": 0.01}),
+        # samples taken every 2 epochs before the interruption must survive it
+        ("lyrics", {"pred_period": 2, "pred_len": 10}),
+        # RMSprop state, poem batches, sampled poems
+        ("tangshi", {"begin_chars": "日月"}),
     ],
 )
 def test_resumed_run_equals_uninterrupted_run(
@@ -63,6 +69,7 @@ def test_resumed_run_equals_uninterrupted_run(
     assert resumed.metrics["perplexity"] == reference.metrics["perplexity"]
     assert resumed.series == reference.series
     assert resumed.samples == reference.samples
+    assert resumed.tables == reference.tables
 
 
 def test_damaged_checkpoint_starts_over(tmp_path: Path) -> None:

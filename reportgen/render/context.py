@@ -148,3 +148,4 @@ class ReportContext(t.TypedDict):
     sweep: t.Callable[..., t.Any]  # (group, axis, **analysis) -> render.sweeps.Sweep
     members: t.Callable[[str], list[str]]  # the run ids of a group, in spec order
     spread: t.Callable[..., str]  # a Spread as "mean ± std"
+    poem: t.Callable[[str, str], Markup]  # (heading, generated text) -> a laid-out poem

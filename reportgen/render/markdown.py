@@ -106,7 +106,7 @@ class _CaptionTreeprocessor(Treeprocessor):
             nxt = children[i + 1]
             if _caption_kind(caption) == "表" and nxt.tag == "table":
                 caption.set("class", "table-caption")
-                self._wrap(root, [caption, nxt], "table-block")
+                _wrap(root, [caption, nxt], "table-block")
         children = list(root)
         for i, image in enumerate(children[:-1]):
             nxt = children[i + 1]
@@ -116,16 +116,32 @@ class _CaptionTreeprocessor(Treeprocessor):
                 and image.find("img") is not None
             ):
                 nxt.set("class", "figure-caption")
-                self._wrap(root, [image, nxt], "figure-block")
+                _wrap(root, [image, nxt], "figure-block")
 
-    @staticmethod
-    def _wrap(root: etree.Element, items: list[etree.Element], css_class: str) -> None:
-        index = list(root).index(items[0])
-        block = etree.Element("div", {"class": css_class})
-        for item in items:
-            root.remove(item)
-            block.append(item)
-        root.insert(index, block)
+
+class _PoemGroupTreeprocessor(Treeprocessor):
+    """Consecutive poems (paragraphs of class "poem") go into one <div class="poems">, which
+    the CSS sets in two columns."""
+
+    def run(self, root: etree.Element) -> None:
+        run: list[etree.Element] = []
+        for element in [*root, None]:
+            if element is not None and element.get("class") == "poem":
+                run.append(element)
+                continue
+            if len(run) > 1:
+                _wrap(root, run, "poems")
+            run = []
+
+
+def _wrap(root: etree.Element, items: list[etree.Element], css_class: str) -> None:
+    """Move ``items`` (consecutive children of ``root``) into a new div of ``css_class``."""
+    index = list(root).index(items[0])
+    block = etree.Element("div", {"class": css_class})
+    for item in items:
+        root.remove(item)
+        block.append(item)
+    root.insert(index, block)
 
 
 _CAPTION = re.compile(r"^(表|图) \d+$")
@@ -160,6 +176,7 @@ class ReportExtension(Extension):
         md.inlinePatterns.deregister("html")  # and so do inline tags
         md.preprocessors.register(_MathPreprocessor(md, self.math_dir), "math", 25)
         md.treeprocessors.register(_CaptionTreeprocessor(md), "captions", 5)
+        md.treeprocessors.register(_PoemGroupTreeprocessor(md), "poems", 4)
         md.postprocessors.register(_CodeLinePostprocessor(md), "code_lines", 5)
 
 

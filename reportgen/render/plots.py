@@ -154,8 +154,25 @@ def heatmap(spec: FigureSpec, lab: LabSpec, results: Results) -> Figure:
     return fig
 
 
+def bars(spec: FigureSpec, lab: LabSpec, results: Results) -> Figure:
+    """The first series of the first run as bars: a histogram recorded as (bin, count)."""
+    fig, ax = plt.subplots(figsize=(6.4, 2.6))
+    steps, values = _xy(results[spec.runs[0]].series.get(spec.series[0], []))
+    width = (
+        min(b - a for a, b in zip(steps, steps[1:], strict=False))
+        if len(steps) > 1
+        else 1
+    )
+    ax.bar(steps, values, width=0.85 * width, align="edge", color="C0")
+    _finish(ax, spec)
+    ax.grid(axis="x", visible=False)
+    fig.tight_layout()
+    return fig
+
+
 DRAWERS: dict[str, t.Callable[[FigureSpec, LabSpec, Results], Figure]] = {
     "curves": curves,
+    "bars": bars,
     "panels": panels,
     "by_value": by_value,
     "heatmap": heatmap,

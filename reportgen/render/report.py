@@ -22,6 +22,7 @@ from reportgen.render.context import (
     sample_list,
 )
 from reportgen.render.sweeps import Sweep, format_spread, sweep
+from reportgen.render.verse import poem_markdown
 from reportgen.store import RunResult, write_atomic
 
 FIGURES_DIR = "figures"
@@ -78,6 +79,7 @@ def render_report(
         "sweep": sweep_of,
         "members": lambda group: [r.id for r in planned if r.spec.group == group],
         "spread": format_spread,
+        "poem": poem_markdown,
     }
     try:
         text = markdown_env().get_template(lab.template).render(**context)

@@ -82,3 +82,11 @@ def load_corpus_time_machine(
     if max_tokens > 0:
         corpus = corpus[:max_tokens]
     return corpus, vocab
+
+
+def load_corpus_chars(text: str, max_chars: int) -> tuple[list[int], Vocab]:
+    """Char corpus of any text (d2l-zh v1 ``load_data_jay_lyrics``): line breaks become spaces,
+    the first ``max_chars`` characters are kept, every distinct character is a token."""
+    chars = list(text.replace("\n", " ").replace("\r", " ")[:max_chars])
+    vocab = Vocab(chars)
+    return vocab.indices(chars), vocab

@@ -19,6 +19,7 @@ from reportgen.experiment import RunContext
 from reportgen.params import require
 from reportgen.text.corpus import Vocab
 from reportgen.text.iterators import seq_data_iter
+from reportgen.train.sampling import GREEDY, Sampling, generate
 
 State = torch.Tensor | tuple[torch.Tensor, ...]
 OptimizerName = t.Literal["sgd", "adam"]
@@ -178,16 +179,29 @@ def train_language_model(
     ctx: RunContext,
     prefixes: t.Sequence[str] = ("time traveller", "traveller"),
     num_preds: int = 50,
+    sampling: Sampling = GREEDY,
+    sample_every: int = 0,
 ) -> None:
-    """Train with gradient clipping; record perplexity, speed and samples."""
+    """Train with gradient clipping; record perplexity, speed and samples.
+
+    After training, each prefix is continued by ``num_preds`` tokens (greedy unless
+    ``sampling`` says otherwise). ``sample_every`` > 0 also continues them every that many
+    epochs, into the table ``samples_by_epoch`` (d2l-zh v1's ``pred_period``).
+    """
     device = torch.device(ctx.device)
     optimizer = make_optimizer(net, cfg)
     start, ppl, train_seconds, tokens = 0, math.inf, 0.0, 0
+    samples_by_epoch: list[dict[str, t.Any]] = []
     if (saved := ctx.load_checkpoint()) is not None:  # resume an interrupted run
         net.load_state_dict(saved["model"])
         optimizer.load_state_dict(saved["optimizer"])
         start = saved["epoch"]
         ppl, train_seconds, tokens = saved["totals"]
+        samples_by_epoch = saved.get("samples_by_epoch", [])
+
+    def continuation(prefix: str) -> str:
+        return generate(net, vocab, prefix, num_preds, device, sampling)
+
     for epoch in range(start + 1, cfg.num_epochs + 1):
         started = time.perf_counter()
         ppl, epoch_tokens = train_epoch(net, corpus, cfg, ctx, device, optimizer)
@@ -196,6 +210,16 @@ def train_language_model(
         ctx.check_finite("perplexity", ppl, epoch)
         ctx.log("perplexity", epoch, ppl)
         ctx.progress(epoch, cfg.num_epochs, ppl=ppl)
+        if sample_every and epoch % sample_every == 0:
+            samples_by_epoch += [
+                {
+                    "epoch": epoch,
+                    "perplexity": ppl,
+                    "prefix": p,
+                    "text": continuation(p),
+                }
+                for p in prefixes
+            ]
         if ctx.checkpoint_due(epoch, cfg.num_epochs):  # an interrupted run resumes here
             totals = (ppl, train_seconds, tokens)
             ctx.save_checkpoint(
@@ -204,6 +228,7 @@ def train_language_model(
                     "optimizer": optimizer.state_dict(),
                     "epoch": epoch,
                     "totals": totals,
+                    "samples_by_epoch": samples_by_epoch,
                 }
             )
 
@@ -211,25 +236,7 @@ def train_language_model(
     ctx.metric("train_seconds", train_seconds)
     ctx.metric("tokens_per_second", tokens / train_seconds)
     ctx.metric("num_params", sum(p.numel() for p in net.parameters()))
+    if samples_by_epoch:
+        ctx.table("samples_by_epoch", samples_by_epoch)
     for prefix in prefixes:
-        ctx.sample(prefix, predict(prefix, num_preds, net, vocab, device))
-
-
-@torch.no_grad()
-def predict(
-    prefix: str, num_preds: int, net: LanguageModel, vocab: Vocab, device: torch.device
-) -> str:
-    """Greedy continuation of ``prefix`` by ``num_preds`` characters (d2l ``predict_ch8``)."""
-    state = net.begin_state(1, device)
-    outputs = [vocab.token_to_idx.get(prefix[0], vocab.unk)]
-
-    def last_token() -> torch.Tensor:
-        return torch.tensor([outputs[-1]], device=device).reshape(1, 1)
-
-    for ch in prefix[1:]:  # warm-up: run the prefix through to build up the state
-        _, state = net(last_token(), state)
-        outputs.append(vocab.token_to_idx.get(ch, vocab.unk))
-    for _ in range(num_preds):
-        logits, state = net(last_token(), state)
-        outputs.append(int(logits.argmax(dim=1).reshape(1)))
-    return "".join(vocab.to_tokens(outputs))
+        ctx.sample(prefix, continuation(prefix))
