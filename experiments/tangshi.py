@@ -17,7 +17,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from reportgen.experiment import RunContext, experiment
-from reportgen.params import require
+from reportgen.params import require, require_at_least
 from reportgen.paths import DATA_DIR
 from reportgen.text.corpus_file import identify, read_corpus_file
 from reportgen.text.poems import (
@@ -66,9 +66,9 @@ class Params(PoemTrainParams):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        for name in ("embedding_dim", "num_hiddens", "num_layers", "min_chars"):
-            value = getattr(self, name)
-            require(value >= 1, f"{name} must be at least 1, got {value}")
+        require_at_least(
+            self, 1, "embedding_dim", "num_hiddens", "num_layers", "min_chars"
+        )
         require(
             self.max_chars >= self.min_chars,
             f"max_chars ({self.max_chars}) must be at least min_chars ({self.min_chars})",

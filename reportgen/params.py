@@ -96,3 +96,10 @@ def require(condition: bool, message: str) -> None:
     """Range check for ``__post_init__``: raise ValueError with ``message`` unless ``condition``."""
     if not condition:
         raise ValueError(message)
+
+
+def require_at_least(params: object, minimum: int, *names: str) -> None:
+    """Each named field of ``params`` must be at least ``minimum``."""
+    for name in names:
+        value = getattr(params, name)
+        require(value >= minimum, f"{name} must be at least {minimum}, got {value}")

@@ -16,7 +16,7 @@ import torch
 from torch import nn
 
 from reportgen.experiment import RunContext
-from reportgen.params import require
+from reportgen.params import require, require_at_least
 from reportgen.text.poems import poem_batches
 from reportgen.train.language_model import LanguageModel
 
@@ -29,14 +29,7 @@ class PoemTrainParams:
     clip_norm: float = 1.0  # gradient-norm threshold (the homework clips at 1)
 
     def __post_init__(self) -> None:
-        require(
-            self.num_epochs >= 1,
-            f"num_epochs must be at least 1, got {self.num_epochs}",
-        )
-        require(
-            self.batch_size >= 1,
-            f"batch_size must be at least 1, got {self.batch_size}",
-        )
+        require_at_least(self, 1, "num_epochs", "batch_size")
         require(self.lr > 0, f"lr must be positive, got {self.lr}")
         require(self.clip_norm > 0, f"clip_norm must be positive, got {self.clip_norm}")
 
