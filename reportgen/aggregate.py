@@ -7,6 +7,7 @@ Standard deviations are sample standard deviations (n − 1); with one seed ther
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 import statistics
 import typing as t
@@ -75,3 +76,24 @@ def fluctuation(series: Series, last: int) -> float | None:
     """Sample std of the last ``last`` values: how much a curve still wobbles at the end."""
     tail = [value for _, value in series[-last:]]
     return statistics.stdev(tail) if len(tail) > 1 else None
+
+
+@dataclasses.dataclass(frozen=True)
+class Spike:
+    step: float  # where the value jumped
+    low: float  # the lowest value before it
+    peak: float  # the highest value before it fell back under factor × low
+
+
+def first_spike(series: Series, factor: float = 2.0) -> Spike | None:
+    """The first point where a falling curve (a loss) jumps above ``factor`` × its lowest
+    value so far, with the peak of that jump; None when it never does."""
+    low = math.inf
+    for i, (step, value) in enumerate(series):
+        if value > factor * low:
+            jump = itertools.takewhile(
+                lambda point: point[1] > factor * low, series[i:]
+            )
+            return Spike(step, low, max(v for _, v in jump))
+        low = min(low, value)
+    return None

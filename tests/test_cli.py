@@ -189,7 +189,14 @@ BAD_INPUTS = {
         " got 'poems'",
     ),
     "lyrics corpus set to a missing file": (
-        ["build", "lyrics", "--student", "WA2214014", "--set", "lyrics.corpus=/no/such.txt"],
+        [
+            "build",
+            "lyrics",
+            "--student",
+            "WA2214014",
+            "--set",
+            "lyrics.corpus=/no/such.txt",
+        ],
         None,
         "Error: lyrics: corpus '/no/such.txt' is not a file; pass your corpus with --corpus",
     ),

@@ -8,6 +8,7 @@ from pathlib import Path
 from markupsafe import Markup
 
 from reportgen.errors import RenderError
+from reportgen.aggregate import first_spike
 from reportgen.lab import LabSpec
 from reportgen.paths import TEMPLATES_DIR
 from reportgen.plan import PlannedRun
@@ -79,6 +80,7 @@ def render_report(
         "sweep": sweep_of,
         "members": lambda group: [r.id for r in planned if r.spec.group == group],
         "spread": format_spread,
+        "spike": lambda run_id, name: first_spike(results[run_id].series.get(name, [])),
         "poem": poem_markdown,
     }
     try:

@@ -56,10 +56,8 @@ def train_poem_model(
         started = time.perf_counter()
         loss_sum, epoch_chars = torch.zeros((), device=device), 0
         for X, Y in poem_batches(poems, cfg.batch_size, pad_id, ctx.rng):
-            X, y = (
-                X.to(device),
-                Y.T.reshape(-1).to(device),
-            )  # time-major, like the output
+            # labels flattened time-major, in the same order as the model's output rows
+            X, y = X.to(device), Y.T.reshape(-1).to(device)
             state = net.begin_state(X.shape[0], device)  # every poem starts afresh
             log_probs, _ = net(X, state)
             n = int((y != pad_id).sum())
