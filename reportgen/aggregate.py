@@ -91,9 +91,8 @@ def first_spike(series: Series, factor: float = 2.0) -> Spike | None:
     low = math.inf
     for i, (step, value) in enumerate(series):
         if value > factor * low:
-            jump = itertools.takewhile(
-                lambda point: point[1] > factor * low, series[i:]
-            )
+            ceiling = factor * low
+            jump = itertools.takewhile(lambda point: point[1] > ceiling, series[i:])
             return Spike(step, low, max(v for _, v in jump))
         low = min(low, value)
     return None

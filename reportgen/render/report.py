@@ -7,8 +7,8 @@ from pathlib import Path
 
 from markupsafe import Markup
 
-from reportgen.errors import RenderError
 from reportgen.aggregate import first_spike
+from reportgen.errors import RenderError
 from reportgen.lab import LabSpec
 from reportgen.paths import TEMPLATES_DIR
 from reportgen.plan import PlannedRun
