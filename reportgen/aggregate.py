@@ -7,7 +7,6 @@ Standard deviations are sample standard deviations (n − 1); with one seed ther
 from __future__ import annotations
 
 import dataclasses
-import itertools
 import math
 import statistics
 import typing as t
@@ -91,8 +90,11 @@ def first_spike(series: Series, factor: float = 2.0) -> Spike | None:
     low = math.inf
     for i, (step, value) in enumerate(series):
         if value > factor * low:
-            ceiling = factor * low
-            jump = itertools.takewhile(lambda point: point[1] > ceiling, series[i:])
-            return Spike(step, low, max(v for _, v in jump))
+            peak = value
+            for _, later in series[i + 1 :]:
+                if later <= factor * low:  # fell back: the jump is over
+                    break
+                peak = max(peak, later)
+            return Spike(step, low, peak)
         low = min(low, value)
     return None
