@@ -92,24 +92,56 @@ def build_lock(build_dir: Path) -> t.Iterator[None]:
         ) from None
 
 
+@dataclasses.dataclass(frozen=True)
+class Stages:
+    """What the training stages produced: every run's key and result, the values chosen
+    from results, and what was trained or reused."""
+
+    keys: dict[str, str]  # run id -> key, in plan order
+    results: dict[str, RunResult]  # in plan order
+    chosen: dict[str, dict[str, t.Any]]  # group -> {param: value}
+    summary: ExecutionSummary
+
+
 def build(lab: LabSpec, options: BuildOptions) -> BuildOutcome:
-    """Build the report for ``lab``: train what the store lacks, then render Markdown and PDF."""
+    """Build the report for ``lab``: train what the store lacks, then render Markdown and PDF.
+
+    When a remembered plan (see :mod:`reportgen.plan_cache`) names only stored runs, the
+    build renders from the store without planning again: no experiment (and no torch) is
+    imported.
+    """
     from reportgen.device import resolve_device
 
     started = time.perf_counter()
-    # everything that can be wrong with the input fails here, before any training
-    planned = plan(lab, options.profile, options.overrides, options.corpus)
+    store = Store(options.build_dir / "cache")
+    stored = None if options.force else stored_stages(lab, options, store)
+    if stored is None:
+        # everything that can be wrong with the input fails here, before any training
+        planned = plan(lab, options.profile, options.overrides, options.corpus)
+        device = resolve_device(options.device)
     for o in options.overrides:
         log.info("Overriding: %s.%s = %s", o.target, o.param, o.value)
-    device = resolve_device(options.device)
     require_fonts()
     notes_path = options.notes_path or Path(lab.notes)
     notes = read_notes(notes_path)
     with build_lock(options.build_dir):
         try:
-            return _locked_build(
-                lab, options, planned, device, (notes_path, notes), started
-            )
+            orphans = remove_orphans(options.build_dir)
+            if orphans:
+                log.info(
+                    "Removed %d temporary file(s) left by an interrupted build.",
+                    orphans,
+                )
+            if stored is None:
+                stored = _train(lab, options, store, planned, device)
+            else:
+                log.info(
+                    "Building %s (%s profile): all %d runs are stored, nothing to train.",
+                    lab.id,
+                    options.profile,
+                    len(stored.keys),
+                )
+            return _render_stage(lab, options, stored, (notes_path, notes), started)
         except OSError as exc:  # disk full, folder made read-only mid-build, …
             where = exc.filename or options.build_dir
             raise ReportgenError(
@@ -117,19 +149,54 @@ def build(lab: LabSpec, options: BuildOptions) -> BuildOutcome:
             ) from None
 
 
-def _locked_build(
+def stored_stages(lab: LabSpec, options: BuildOptions, store: Store) -> Stages | None:
+    """The build's runs from remembered plans, when every one of them is stored; else None."""
+    from reportgen.plan_cache import PlanCache, plan_digest
+
+    plans = PlanCache(store.root)
+
+    def remembered(chosen: Chosen) -> dict[str, RunResult] | None:
+        digest = plan_digest(
+            lab, options.profile, options.overrides, options.corpus, chosen
+        )
+        keys = plans.get(digest)
+        if keys is None:
+            return None
+        results = {run_id: store.load(key) for run_id, key in keys.items()}
+        if any(r is None or r.key != keys[i] for i, r in results.items()):
+            return None
+        return t.cast(dict[str, RunResult], results)
+
+    results = remembered({})
+    if results is None:
+        return None
+    chosen = choose_from_results(lab, options.overrides, results)
+    if chosen:
+        results = remembered(chosen)
+        if results is None:
+            return None
+    keys = {run_id: r.key for run_id, r in results.items()}
+    return Stages(keys, results, chosen, ExecutionSummary(reused=list(keys)))
+
+
+def _train(
     lab: LabSpec,
     options: BuildOptions,
+    store: Store,
     planned: list[PlannedRun],
     device: str,
-    notes: tuple[Path, Markup | None],
-    started: float,
-) -> BuildOutcome:
-    """The build proper, run while holding the build folder's lock."""
-    store = Store(options.build_dir / "cache")
-    orphans = remove_orphans(options.build_dir)
-    if orphans:
-        log.info("Removed %d temporary file(s) left by an interrupted build.", orphans)
+) -> Stages:
+    """Train what the store lacks, in one or two stages; remember the plans."""
+    from reportgen.plan_cache import PlanCache, plan_digest
+
+    plans = PlanCache(store.root)
+
+    def remember(chosen: Chosen, runs: t.Sequence[PlannedRun]) -> None:
+        digest = plan_digest(
+            lab, options.profile, options.overrides, options.corpus, chosen
+        )
+        plans.put(digest, {r.id: r.key for r in runs})
+
     waiting = len(lab.runs) - len(planned)  # runs at a parameter chosen from results
     log.info(
         "Building %s (%s profile) on %s: %d runs planned%s.",
@@ -141,6 +208,7 @@ def _locked_build(
     )
     jobs = options.jobs or (1 if device == "cuda" else (os.cpu_count() or 1))
     results, summary = execute(planned, store, device, jobs=jobs, force=options.force)
+    remember({}, planned)
     chosen = choose_from_results(lab, options.overrides, results)
     if chosen:  # second stage: the groups that choose a parameter from these results
         for group, values in chosen.items():
@@ -156,9 +224,21 @@ def _locked_build(
         )
         results |= more
         summary = summary.merged(more_summary)
-    record_latest_keys(
-        options.build_dir, lab.id, options.profile, {r.id: r.key for r in planned}
-    )
+        remember(chosen, planned)
+    keys = {r.id: r.key for r in planned}
+    return Stages(keys, {run_id: results[run_id] for run_id in keys}, chosen, summary)
+
+
+def _render_stage(
+    lab: LabSpec,
+    options: BuildOptions,
+    stages: Stages,
+    notes: tuple[Path, Markup | None],
+    started: float,
+) -> BuildOutcome:
+    """Manifest, submission check, Markdown and PDF from the stages' results."""
+    keys, results, chosen = stages.keys, stages.results, stages.chosen
+    record_latest_keys(options.build_dir, lab.id, options.profile, keys)
 
     out_dir = options.build_dir / lab.id
     notes_path, notes_text = notes
@@ -175,17 +255,17 @@ def _locked_build(
         chosen=chosen,
         corpus=str(options.corpus.resolve()) if options.corpus else None,
     )
-    found = findings(manifest, {r.id: r.key for r in planned}, lab, built=False)
+    found = findings(manifest, keys, lab, built=False)
     if options.strict and any(f.blocking for f in found):
         raise SubmissionBlocked(found)
     markdown_path, pdf_path, warnings = render(
-        lab, planned, results, chosen, options, notes, out_dir
+        lab, list(keys), results, chosen, options, notes, out_dir
     )
     write_manifest(options.build_dir, manifest)
     return BuildOutcome(
         markdown_path,
         pdf_path,
-        summary,
+        stages.summary,
         tuple(warnings),
         tuple(found),
         time.perf_counter() - started,
@@ -202,7 +282,7 @@ class SubmissionBlocked(ReportgenError):
 
 def render(
     lab: LabSpec,
-    planned: t.Sequence[PlannedRun],
+    run_ids: t.Sequence[str],
     results: t.Mapping[str, RunResult],
     chosen: Chosen,
     options: BuildOptions,
@@ -217,7 +297,7 @@ def render(
     basename = report_basename(options.student, lab)
     return render_report(
         lab,
-        planned,
+        run_ids,
         results,
         chosen,
         options.student,

@@ -178,3 +178,34 @@ def current_umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def test_rebuild_of_stored_runs_imports_no_torch(quick_build: QuickBuild) -> None:
+    """A remembered plan whose runs are all stored renders without importing torch."""
+    import subprocess
+    import sys
+
+    assert quick_build.build().exit_code == 0  # remembers the plan if no test did yet
+    code = (
+        "import sys; from click.testing import CliRunner; from reportgen.cli import main;"
+        f"r = CliRunner().invoke(main, {['build', 'lab4', *STUDENT, '--profile', 'quick', '--build-dir', str(quick_build.build_dir)]!r});"
+        "print(r.output); print('torch imported:', 'torch' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert "all 8 runs are stored, nothing to train" in out, out
+    assert "Runs: 0 trained, 8 from cache." in out
+    assert "torch imported: False" in out
+
+
+def test_damaged_remembered_plan_is_planned_again(quick_build: QuickBuild) -> None:
+    plans = list((quick_build.build_dir / "cache" / "plans").glob("*.json"))
+    assert plans
+    for path in plans:
+        path.write_text("{not json", encoding="utf-8")
+    result = quick_build.build()
+    assert result.exit_code == 0, result.output
+    assert "nothing to train" not in result.output  # planned (and imported torch) again
+    assert "Runs: 0 trained, 8 from cache." in result.output
+    assert quick_build.build().output.count("nothing to train") == 1  # remembered again

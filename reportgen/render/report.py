@@ -11,7 +11,6 @@ from reportgen.aggregate import first_spike
 from reportgen.errors import RenderError
 from reportgen.lab import LabSpec
 from reportgen.paths import TEMPLATES_DIR
-from reportgen.plan import PlannedRun
 from reportgen.render.context import (
     Captions,
     ReportContext,
@@ -32,7 +31,7 @@ MATH_DIR = "math"
 
 def render_report(
     lab: LabSpec,
-    planned: t.Sequence[PlannedRun],
+    run_ids: t.Sequence[str],  # the build's runs, in plan order
     results: t.Mapping[str, RunResult],
     chosen: t.Mapping[str, t.Mapping[str, t.Any]],
     student: Student,
@@ -67,7 +66,7 @@ def render_report(
         "date": date,
         "profile": profile,
         "runs": results,
-        "labels": {r.id: r.spec.label for r in planned},
+        "labels": {run_id: lab.run(run_id).label for run_id in run_ids},
         "notes": notes_text,
         "notes_path": str(notes_path),
         "cap": Captions(figure_paths),
@@ -78,7 +77,7 @@ def render_report(
         "num": format_number,
         "chosen": chosen,
         "sweep": sweep_of,
-        "members": lambda group: [r.id for r in planned if r.spec.group == group],
+        "members": lambda group: [r for r in run_ids if lab.run(r).group == group],
         "spread": format_spread,
         "spike": lambda run_id, name: first_spike(results[run_id].series.get(name, [])),
         "poem": poem_markdown,

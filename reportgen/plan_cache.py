@@ -1,0 +1,77 @@
+"""Remembered plans: the run keys a lab resolved to, so that a rebuild whose runs are all
+stored renders without importing the experiments (they import torch: ~2 s of every build).
+
+A plan is a function of its inputs: the lab as loaded (--seeds and grid overrides applied),
+the profile, --set, --corpus, the values chosen from results, and the files that define the
+experiments, the library code they run, parameter handling and the data. Their digest names a
+small JSON file under ``<store>/plans/``; a change to any input misses it and the build plans
+afresh (and remembers the new plan).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import typing as t
+from pathlib import Path
+
+from reportgen.lab import LabSpec, Override
+from reportgen.paths import DATA_DIR, EXPERIMENTS_DIR, PROJECT_ROOT
+from reportgen.plan import KEYED_PACKAGES
+from reportgen.store import canonical_json, sha256_file, write_atomic
+
+# the planner itself: a change to how keys are made must never reuse an old plan
+PLANNING_CODE = ("plan.py", "params.py", "lab.py", "experiment.py", "store.py")
+
+
+def _input_files() -> list[Path]:
+    files = sorted(EXPERIMENTS_DIR.glob("*.py"))
+    for package in KEYED_PACKAGES:
+        files += sorted((PROJECT_ROOT / package.replace(".", "/")).rglob("*.py"))
+    files += [PROJECT_ROOT / "reportgen" / name for name in PLANNING_CODE]
+    files += sorted(p for p in DATA_DIR.rglob("*") if p.is_file())
+    return files
+
+
+def plan_digest(
+    lab: LabSpec,
+    profile: str,
+    overrides: t.Sequence[Override],
+    corpus: Path | None,
+    chosen: t.Mapping[str, t.Mapping[str, t.Any]],
+) -> str:
+    """sha256 over everything a plan depends on (see the module docstring)."""
+    digest = hashlib.sha256()
+    settings = {
+        "lab": [dataclasses.asdict(r) for r in lab.runs],
+        "profile": [profile, lab.profiles.get(profile, {})],
+        "overrides": [dataclasses.asdict(o) for o in overrides],
+        "corpus": [str(corpus.resolve()), sha256_file(corpus)] if corpus else None,
+        "chosen": chosen,
+    }
+    digest.update(canonical_json(settings).encode())
+    for path in _input_files():
+        digest.update(path.relative_to(PROJECT_ROOT).as_posix().encode() + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+class PlanCache:
+    """Run id → key maps under ``<store root>/plans/<digest>.json``."""
+
+    def __init__(self, store_root: Path) -> None:
+        self.root = store_root / "plans"
+
+    def get(self, digest: str) -> dict[str, str] | None:
+        try:
+            keys = json.loads(
+                (self.root / f"{digest}.json").read_text(encoding="utf-8")
+            )
+        except (OSError, ValueError):
+            return None  # never remembered, or damaged: plan afresh
+        return keys if isinstance(keys, dict) else None
+
+    def put(self, digest: str, keys: t.Mapping[str, str]) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        write_atomic(self.root / f"{digest}.json", json.dumps(dict(keys), indent=1))
