@@ -1,6 +1,7 @@
 """Lab4 speed, side by side with the d2l 0.17 peer: one command, JSON + Markdown out.
 
     .venv/bin/python benchmarks/lab4.py [--rounds 20] [--peer] [--build] [--cold]
+    .venv/bin/python benchmarks/lab4.py --builds-only [--cold]
 
 Measures, for each lab4 model at course settings (batch 32, 35 steps, 10,000 tokens):
 1. ours: reportgen's own training epoch (its SGD, clipping, iterators), the five models'
@@ -12,8 +13,11 @@ Measures, for each lab4 model at course settings (batch 32, 35 steps, 10,000 tok
 3. final perplexity after 500 epochs: from the lab4 course results in build/cache, if built;
 4. ``--peer``: the peer kit's ``timing_interleaved.py`` with benchmarks/peer_plugin.py: d2l's
    models and ours in d2l's own loop, same batches, same rounds: the per-model ratio;
-5. ``--build``: wall time of ``reportgen build lab4`` warm (nothing changed) and after a notes
-   edit (re-render); ``--cold`` adds a build from an empty cache (≈ 17 min on 2 cores).
+5. ``--build``: wall time of ``reportgen build lab4`` warm (nothing changed), after a notes
+   edit (re-render), and after a notes edit with every figure drawn again (the cost of a
+   figure-style change); ``--cold`` adds a build from an empty cache (≈ 17 min on 2 cores);
+   ``--builds-only`` times the builds alone (for render and rebuild work), into a file of
+   its own (``…-builds.json``).
 
 Writes benchmarks/results/lab4-<device>-<date>.json and .md. Compare runs by the ratios
 within one invocation: on shared machines absolute timings drift by 25–50 % over minutes.
@@ -201,6 +205,10 @@ def build_seconds(cold: bool) -> dict[str, float]:
         found["warm_s"] = build()
         notes.write_text("讨论，改过。\n", encoding="utf-8")
         found["notes_edit_s"] = build()
+        # what a figure-style change costs: every figure drawn again, then the PDF
+        shutil.rmtree(build_dir / "lab4" / "figures")
+        notes.write_text("讨论，又改过。\n", encoding="utf-8")
+        found["figures_and_notes_s"] = build()
         return found
 
 
@@ -208,14 +216,16 @@ def markdown(report: dict[str, object]) -> str:
     """The report as a Markdown table a person can compare run to run."""
     models = report["models"]
     assert isinstance(models, dict)
-    lines = [
-        f"# lab4 benchmark — {report['date']} — {report['machine']}",
-        "",
+    lines = [f"# lab4 benchmark — {report['date']} — {report['machine']}", ""]
+    if not models:
+        lines.append("(builds only: no per-model timing in this run)")
+    header = [
         "| model | ours s/epoch (1 thread) | ours s/epoch (2 threads) | tokens/s (2 threads)"
         " | peak RSS (MiB) | ppl@500 (ours) | peer s/epoch (d2l loop) |"
         " our model in d2l loop | speed-up vs peer |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
+    lines += header if models else []
     for name, m in models.items():
         peer, mine = m.get("peer_s"), m.get("ours_in_peer_loop_s")
         ratio = f"{peer / m['ours_2t_s']:.2f}×" if peer else "—"
@@ -237,12 +247,34 @@ def main() -> None:
     parser.add_argument("--peer", action="store_true", help="also run the d2l peer")
     parser.add_argument("--build", action="store_true", help="time warm builds")
     parser.add_argument("--cold", action="store_true", help="also time a cold build")
+    parser.add_argument(
+        "--builds-only", action="store_true", help="time the builds, no model epochs"
+    )
     args = parser.parse_args()
 
-    one, two = interleaved_epochs(args.rounds, 1), interleaved_epochs(args.rounds, 2)
+    models = {} if args.builds_only else per_model(args.rounds, args.peer)
+    report = {
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, cpu",
+        "rounds": 0 if args.builds_only else args.rounds,
+        "models": models,
+        "build": build_seconds(args.cold)
+        if args.build or args.cold or args.builds_only
+        else {},
+    }
+    name = f"lab4-cpu-{report['date'][:10]}" + ("-builds" if args.builds_only else "")
+    out = PROJECT / "benchmarks" / "results" / name
+    out.with_suffix(".json").write_text(json.dumps(report, indent=1))
+    out.with_suffix(".md").write_text(markdown(report))
+    print(markdown(report))
+
+
+def per_model(rounds: int, with_peer: bool) -> dict[str, dict[str, float | None]]:
+    """Per lab4 model: our sec/epoch at 1 and 2 threads, peak RSS, ppl, and the peer's."""
+    one, two = interleaved_epochs(rounds, 1), interleaved_epochs(rounds, 2)
     peaks = peak_memory_mib(len(one))
     stored = course_results()
-    peer = peer_interleaved(args.rounds) if args.peer else {}
+    peer = peer_interleaved(rounds) if with_peer else {}
     models = {}
     for (name, t1), peak in zip(one.items(), peaks, strict=True):
         models[name] = {
@@ -253,17 +285,7 @@ def main() -> None:
             "peer_s": peer.get(name, {}).get("median_s"),
             "ours_in_peer_loop_s": peer.get(f"plugin:ours_{name}", {}).get("median_s"),
         }
-    report = {
-        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, cpu",
-        "rounds": args.rounds,
-        "models": models,
-        "build": build_seconds(args.cold) if args.build or args.cold else {},
-    }
-    out = PROJECT / "benchmarks" / "results" / f"lab4-cpu-{report['date'][:10]}"
-    out.with_suffix(".json").write_text(json.dumps(report, indent=1))
-    out.with_suffix(".md").write_text(markdown(report))
-    print(markdown(report))
+    return models
 
 
 if __name__ == "__main__":

@@ -22,11 +22,11 @@ def peer_models(
     d2l: object, vocab: object, device: object
 ) -> list[tuple[str, object, float]]:
     from reportgen.experiment import load_experiments
+    from reportgen.models.rnn_scratch import RNNScratch as scratch
 
     load_experiments()  # imports experiments/*.py as reportgen_experiments.<name>
     concise = sys.modules["reportgen_experiments.rnn_concise"]
     CELLS, RNNModel = concise.CELLS, concise.RNNModel
-    scratch = sys.modules["reportgen_experiments.rnn_scratch"].RNNScratch
     lstm = sys.modules["reportgen_experiments.lstm_scratch"].LSTMScratch
     size = len(vocab)  # type: ignore[arg-type]
     return [
