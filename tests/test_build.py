@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 from conftest import STUDENT, QuickBuild, invoke, pdf_text
+from PIL import Image
 
 from reportgen.render.context import format_number
 from reportgen.store import Store
@@ -36,9 +37,11 @@ def test_first_build_trains_every_run_and_writes_the_report(
     assert "Runs: 8 trained, 0 from cache." in quick_build.first.output
     assert quick_build.pdf.is_file() and quick_build.markdown.is_file()
     markdown = quick_build.markdown.read_text(encoding="utf-8")
-    figures = re.findall(r"\]\((figures/[^)]+\.svg)\)", markdown)
+    figures = re.findall(r"\]\((figures/[^)]+\.png)\)", markdown)
     assert len(figures) == 5
-    assert all((quick_build.markdown.parent / f).is_file() for f in figures)
+    for figure in figures:  # real images, drawn at 200 dpi
+        with Image.open(quick_build.markdown.parent / figure) as image:
+            assert image.format == "PNG" and image.width > 1000
     assert "$$" in markdown  # formulas stay LaTeX in the Markdown; the PDF shows images
 
 
@@ -162,7 +165,10 @@ def test_student_profile_file_supplies_the_fields(
 
 def test_unchanged_rebuild_reuses_pdf_and_figures(quick_build: QuickBuild) -> None:
     assert quick_build.build().exit_code == 0
-    figure = quick_build.markdown.parent / "figures" / "ppl_all.svg"
+    figures = quick_build.markdown.parent / "figures"
+    # one file per figure: earlier tests' builds (other results) left no stale versions
+    assert len(list(figures.glob("*.png"))) == 5
+    (figure,) = figures.glob("ppl_all-*.png")
     before = (quick_build.pdf.stat().st_mtime_ns, figure.stat().st_mtime_ns)
     result = quick_build.build()
     assert result.exit_code == 0 and "Runs: 0 trained" in result.output

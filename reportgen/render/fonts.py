@@ -68,6 +68,3 @@ def setup_matplotlib() -> None:
     matplotlib.rcParams["font.family"] = "sans-serif"
     matplotlib.rcParams["font.sans-serif"] = [SANS, "DejaVu Sans"]
     matplotlib.rcParams["axes.unicode_minus"] = True  # Noto CJK has U+2212
-    matplotlib.rcParams["svg.fonttype"] = (
-        "path"  # text as outlines: the PDF needs no font for figures
-    )
