@@ -47,6 +47,22 @@ def invoke(*args: str) -> Result:
     return CliRunner().invoke(main, list(args), catch_exceptions=False)
 
 
+def invoke_fresh(*args: str) -> tuple[str, bool]:
+    """The CLI in a fresh interpreter: (its output, whether it imported torch)."""
+    import sys
+
+    code = (
+        "import sys; from click.testing import CliRunner; from reportgen.cli import main;"
+        f"r = CliRunner().invoke(main, {list(args)!r}); print(r.output);"
+        "print('torch' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    output, _, torch_line = out.rstrip("\n").rpartition("\n")
+    return output, torch_line == "True"
+
+
 def quick_build_of(lab_id: str, build_dir: Path, *args: str) -> Result:
     """``reportgen build LAB`` at the quick profile into ``build_dir``; it must succeed."""
     result = invoke(

@@ -6,7 +6,7 @@ import json
 import re
 from pathlib import Path
 
-from conftest import STUDENT, QuickBuild, invoke, pdf_text
+from conftest import STUDENT, QuickBuild, invoke, invoke_fresh, pdf_text
 from PIL import Image
 
 from reportgen.render.context import format_number
@@ -188,21 +188,19 @@ def current_umask() -> int:
 
 def test_rebuild_of_stored_runs_imports_no_torch(quick_build: QuickBuild) -> None:
     """A remembered plan whose runs are all stored renders without importing torch."""
-    import subprocess
-    import sys
-
     assert quick_build.build().exit_code == 0  # remembers the plan if no test did yet
-    code = (
-        "import sys; from click.testing import CliRunner; from reportgen.cli import main;"
-        f"r = CliRunner().invoke(main, {['build', 'lab4', *STUDENT, '--profile', 'quick', '--build-dir', str(quick_build.build_dir)]!r});"
-        "print(r.output); print('torch imported:', 'torch' in sys.modules)"
+    out, torch_imported = invoke_fresh(
+        "build",
+        "lab4",
+        *STUDENT,
+        "--profile",
+        "quick",
+        "--build-dir",
+        str(quick_build.build_dir),
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    ).stdout
     assert "all 8 runs are stored, nothing to train" in out, out
     assert "Runs: 0 trained, 8 from cache." in out
-    assert "torch imported: False" in out
+    assert not torch_imported
 
 
 def test_damaged_remembered_plan_is_planned_again(quick_build: QuickBuild) -> None:

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import io
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
 import pytest
 import torch
-from conftest import invoke
+from conftest import invoke, invoke_fresh
 
 GOOD = ["build", "lab4", "--student", "WA2214014", "--profile", "quick"]
 NO_CUDA = "cuda-absent"
@@ -240,18 +238,11 @@ def test_bad_input_gives_one_line_and_writes_nothing(
 
 
 def test_list_and_help_do_not_import_torch(tmp_path: Path) -> None:
-    code = (
-        "import sys; from click.testing import CliRunner; from reportgen.cli import main;"
-        f"r = CliRunner().invoke(main, ['list', '--build-dir', {str(tmp_path)!r}]);"
-        "print(r.output); print('torch' in sys.modules)"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    ).stdout
+    out, torch_imported = invoke_fresh("list", "--build-dir", str(tmp_path))
     assert (
         "lab4" in out and "rnn_scratch" in out and "experiments/rnn_scratch.py" in out
     )
-    assert out.strip().endswith("False")
+    assert not torch_imported
 
 
 def test_status_before_any_build_says_missing(tmp_path: Path) -> None:
