@@ -30,7 +30,6 @@ import datetime as dt
 import json
 import multiprocessing
 import os
-import platform
 import resource
 import shutil
 import statistics
@@ -39,6 +38,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from reportgen.device import cpu_model
 
 PROJECT = Path(__file__).resolve().parents[1]
 PEER_KIT = PROJECT.parent / "shared" / "peer"
@@ -255,7 +256,7 @@ def main() -> None:
     models = {} if args.builds_only else per_model(args.rounds, args.peer)
     report = {
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, cpu",
+        "machine": f"{cpu_model()}, {os.cpu_count()} cores, no GPU used",
         "rounds": 0 if args.builds_only else args.rounds,
         "models": models,
         "build": build_seconds(args.cold)

@@ -44,14 +44,17 @@ def describe_device(device: str, threads: int) -> str:
 
     if device.startswith("cuda"):
         return torch.cuda.get_device_name(torch.device(device))
-    model = platform.processor() or platform.machine()
+    return f"{cpu_model()}, {threads} thread{'s' if threads != 1 else ''}"
+
+
+def cpu_model() -> str:
+    """The CPU's model name (from /proc/cpuinfo on Linux), else the architecture."""
     try:
         with open("/proc/cpuinfo", encoding="utf-8") as f:
-            model = next(
+            return next(
                 line.split(":", 1)[1].strip()
                 for line in f
                 if line.startswith("model name")
             )
     except (OSError, StopIteration):
-        pass
-    return f"{model}, {threads} thread{'s' if threads != 1 else ''}"
+        return platform.processor() or platform.machine()
