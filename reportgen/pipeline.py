@@ -24,6 +24,7 @@ from reportgen.inventory import record_latest_keys
 from reportgen.lab import LabSpec, Override
 from reportgen.paths import DEFAULT_BUILD_DIR
 from reportgen.plan import Chosen, PlannedRun, choose_from_results, plan
+from reportgen.plan_cache import PlanCache, inputs_digest, plan_digest
 from reportgen.render.context import Student
 from reportgen.render.fonts import require_fonts
 from reportgen.render.notes import read_notes
@@ -114,7 +115,18 @@ def build(lab: LabSpec, options: BuildOptions) -> BuildOutcome:
 
     started = time.perf_counter()
     store = Store(options.build_dir / "cache")
-    stored = None if options.force else stored_stages(lab, options, store)
+    plans = PlanCache(store.root)
+    inputs = inputs_digest()
+
+    def plan_key(chosen: Chosen) -> str:
+        """The name of the plan of these settings once ``chosen`` is known."""
+        return plan_digest(
+            inputs, lab, options.profile, options.overrides, options.corpus, chosen
+        )
+
+    stored = (
+        None if options.force else stored_stages(lab, options, store, plans, plan_key)
+    )
     if stored is None:
         # everything that can be wrong with the input fails here, before any training
         planned = plan(lab, options.profile, options.overrides, options.corpus)
@@ -133,7 +145,7 @@ def build(lab: LabSpec, options: BuildOptions) -> BuildOutcome:
                     orphans,
                 )
             if stored is None:
-                stored = _train(lab, options, store, planned, device)
+                stored = _train(lab, options, store, planned, device, plans, plan_key)
             else:
                 log.info(
                     "Building %s (%s profile): all %d runs are stored, nothing to train.",
@@ -149,21 +161,21 @@ def build(lab: LabSpec, options: BuildOptions) -> BuildOutcome:
             ) from None
 
 
-def stored_stages(lab: LabSpec, options: BuildOptions, store: Store) -> Stages | None:
+def stored_stages(
+    lab: LabSpec,
+    options: BuildOptions,
+    store: Store,
+    plans: PlanCache,
+    plan_key: t.Callable[[Chosen], str],
+) -> Stages | None:
     """The build's runs from remembered plans, when every one of them is stored; else None."""
-    from reportgen.plan_cache import PlanCache, plan_digest
-
-    plans = PlanCache(store.root)
 
     def remembered(chosen: Chosen) -> dict[str, RunResult] | None:
-        digest = plan_digest(
-            lab, options.profile, options.overrides, options.corpus, chosen
-        )
-        keys = plans.get(digest)
+        keys = plans.get(plan_key(chosen))
         if keys is None:
             return None
         results = {run_id: store.load(key) for run_id, key in keys.items()}
-        if any(r is None or r.key != keys[i] for i, r in results.items()):
+        if any(r is None for r in results.values()):
             return None
         return t.cast(dict[str, RunResult], results)
 
@@ -185,18 +197,10 @@ def _train(
     store: Store,
     planned: list[PlannedRun],
     device: str,
+    plans: PlanCache,
+    plan_key: t.Callable[[Chosen], str],
 ) -> Stages:
     """Train what the store lacks, in one or two stages; remember the plans."""
-    from reportgen.plan_cache import PlanCache, plan_digest
-
-    plans = PlanCache(store.root)
-
-    def remember(chosen: Chosen, runs: t.Sequence[PlannedRun]) -> None:
-        digest = plan_digest(
-            lab, options.profile, options.overrides, options.corpus, chosen
-        )
-        plans.put(digest, {r.id: r.key for r in runs})
-
     waiting = len(lab.runs) - len(planned)  # runs at a parameter chosen from results
     log.info(
         "Building %s (%s profile) on %s: %d runs planned%s.",
@@ -208,7 +212,7 @@ def _train(
     )
     jobs = options.jobs or (1 if device == "cuda" else (os.cpu_count() or 1))
     results, summary = execute(planned, store, device, jobs=jobs, force=options.force)
-    remember({}, planned)
+    plans.put(plan_key({}), {r.id: r.key for r in planned})
     chosen = choose_from_results(lab, options.overrides, results)
     if chosen:  # second stage: the groups that choose a parameter from these results
         for group, values in chosen.items():
@@ -224,7 +228,7 @@ def _train(
         )
         results |= more
         summary = summary.merged(more_summary)
-        remember(chosen, planned)
+        plans.put(plan_key(chosen), {r.id: r.key for r in planned})
     keys = {r.id: r.key for r in planned}
     return Stages(keys, {run_id: results[run_id] for run_id in keys}, chosen, summary)
 

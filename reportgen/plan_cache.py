@@ -34,27 +34,35 @@ def _input_files() -> list[Path]:
     return files
 
 
+def inputs_digest() -> str:
+    """sha256 over the files a plan depends on. A build takes it once, before planning, so
+    that a file edited while runs train can never be remembered with the keys of before."""
+    digest = hashlib.sha256()
+    for path in _input_files():
+        digest.update(path.relative_to(PROJECT_ROOT).as_posix().encode() + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
 def plan_digest(
+    inputs: str,
     lab: LabSpec,
     profile: str,
     overrides: t.Sequence[Override],
     corpus: Path | None,
     chosen: t.Mapping[str, t.Mapping[str, t.Any]],
 ) -> str:
-    """sha256 over everything a plan depends on (see the module docstring)."""
-    digest = hashlib.sha256()
+    """sha256 of everything a plan depends on: ``inputs`` (:func:`inputs_digest`) and the
+    settings (see the module docstring)."""
     settings = {
+        "inputs": inputs,
         "lab": [dataclasses.asdict(r) for r in lab.runs],
         "profile": [profile, lab.profiles.get(profile, {})],
         "overrides": [dataclasses.asdict(o) for o in overrides],
         "corpus": [str(corpus.resolve()), sha256_file(corpus)] if corpus else None,
         "chosen": chosen,
     }
-    digest.update(canonical_json(settings).encode())
-    for path in _input_files():
-        digest.update(path.relative_to(PROJECT_ROOT).as_posix().encode() + b"\0")
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
-    return digest.hexdigest()
+    return hashlib.sha256(canonical_json(settings).encode()).hexdigest()
 
 
 class PlanCache:

@@ -179,23 +179,30 @@ def test_unknown_lab_suggests_a_close_one() -> None:
 
 def test_plan_digest_follows_every_setting(tmp_path: Path) -> None:
     """A remembered plan is found again only under the very same settings."""
-    from reportgen.plan_cache import plan_digest
+    from functools import partial
 
+    from reportgen.plan_cache import inputs_digest, plan_digest
+
+    inputs = inputs_digest()
+    assert inputs_digest() == inputs
+    digest = partial(plan_digest, inputs)
     lab = load_lab("lab4")
-    base = plan_digest(lab, "course", (), None, {})
-    assert plan_digest(load_lab("lab4"), "course", (), None, {}) == base
+    base = digest(lab, "course", (), None, {})
+    assert digest(load_lab("lab4"), "course", (), None, {}) == base
     corpus = tmp_path / "c.txt"
     corpus.write_text("分开", encoding="utf-8")
-    with_corpus = plan_digest(lab, "course", (), corpus, {})
+    with_corpus = digest(lab, "course", (), corpus, {})
     corpus.write_text("不分开", encoding="utf-8")
     variants = {
-        plan_digest(lab, "quick", (), None, {}),
-        plan_digest(lab, "course", [parse_override("rnn_scratch.lr=0.5")], None, {}),
-        plan_digest(lab, "course", [parse_override("rnn_scratch.lr=0.6")], None, {}),
-        plan_digest(load_lab("rnn-tuning"), "course", (), None, {}),
-        plan_digest(load_lab("rnn-tuning", seeds=1), "course", (), None, {}),
-        plan_digest(lab, "course", (), None, {"batch": {"num_hiddens": 128}}),
+        digest(lab, "quick", (), None, {}),
+        digest(lab, "course", [parse_override("rnn_scratch.lr=0.5")], None, {}),
+        digest(lab, "course", [parse_override("rnn_scratch.lr=0.6")], None, {}),
+        digest(load_lab("rnn-tuning"), "course", (), None, {}),
+        digest(load_lab("rnn-tuning", seeds=1), "course", (), None, {}),
+        digest(lab, "course", (), None, {"batch": {"num_hiddens": 128}}),
         with_corpus,
-        plan_digest(lab, "course", (), corpus, {}),  # same path, other content
+        digest(lab, "course", (), corpus, {}),  # same path, other content
     }
     assert len(variants) == 8 and base not in variants
+    # another state of the files: another plan
+    assert plan_digest("0" * 64, lab, "course", (), None, {}) != base
