@@ -22,9 +22,8 @@ _CLAUSE_COUNT_NAMES = {4: "绝句", 8: "律诗"}  # a 句 is a clause: 绝句 ha
 @dataclasses.dataclass(frozen=True)
 class Poem:
     lines: list[str]
-    finished: (
-        bool  # the model wrote the end token (else it was cut at the length limit)
-    )
+    # the model wrote the end token (else it was cut at the length limit)
+    finished: bool
 
     @property
     def form(self) -> str:

@@ -50,9 +50,8 @@ def read_chinese_poetry(paths: Sequence[Path]) -> list[str]:
     import opencc
 
     to_simplified = opencc.OpenCC("t2s")
-    poems: dict[
-        str, None
-    ] = {}  # insertion-ordered set: the same poem in two files once
+    # an insertion-ordered set: a poem found in two files is kept once
+    poems: dict[str, None] = {}
     for path in paths:
         for entry in json.loads(path.read_text(encoding="utf-8")):
             poems[to_simplified.convert("".join(entry["paragraphs"]))] = None
