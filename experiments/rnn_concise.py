@@ -22,6 +22,7 @@ from reportgen.train.language_model import LMParams, State, train_language_model
 
 Cell = t.Literal["rnn", "gru", "lstm"]
 CELLS: dict[str, type[nn.RNNBase]] = {"rnn": nn.RNN, "gru": nn.GRU, "lstm": nn.LSTM}
+GATES = {"rnn": 1, "gru": 3, "lstm": 4}  # hidden × hidden matrices per layer and step
 
 
 @dataclasses.dataclass(frozen=True)
@@ -30,6 +31,10 @@ class Params(LMParams):
     num_layers: int = (
         1  # stacked recurrent layers (9.3 uses 2); num_hiddens 256 is the course value
     )
+
+    @property
+    def recurrent_matrices(self) -> int:
+        return GATES[self.cell] * self.num_layers
 
     def __post_init__(self) -> None:
         super().__post_init__()

@@ -45,6 +45,21 @@ def test_first_build_trains_every_run_and_writes_the_report(
     assert "$$" in markdown  # formulas stay LaTeX in the Markdown; the PDF shows images
 
 
+def test_longest_runs_are_trained_first(quick_build: QuickBuild) -> None:
+    # [k/8] numbers the runs in the order they start: by schedule weight, ties in lab order
+    started = dict(re.findall(r"\[(\d)/8\] (\w+): done", quick_build.first.output))
+    assert [started[str(k)] for k in range(1, 9)] == [
+        "lstm_deep",  # 2 layers × 4 gates
+        "gru_deep",  # 2 layers × 3 gates
+        "rnn_scratch",  # one 512 × 512 matrix = four of 256 × 256
+        "rnn_scratch_random",
+        "lstm_scratch",
+        "rnn_concise_2layers",
+        "rnn_concise",
+        "preprocessing",  # no weight: trains nothing
+    ]
+
+
 def test_pdf_has_header_sections_and_stored_numbers(quick_build: QuickBuild) -> None:
     text = pdf_text(quick_build.pdf)
     for expected in [

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import torch
 from torch import nn
+from torch.nn import functional as F
+
+from reportgen.models.recurrence import tanh_rnn
 
 
 class RNNScratch(nn.Module):
@@ -30,13 +33,13 @@ class RNNScratch(nn.Module):
         self, X: torch.Tensor, H: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor]:
         # X: (batch, num_steps) token ids. one_hot(x) @ W_xh is row x of W_xh, so the
-        # input term of every step is a row lookup, not a matmul with a one-hot matrix.
-        XW = self.W_xh[X.T]  # (num_steps, batch, hidden)
-        hidden_states = []
-        for XW_t in XW:
-            H = torch.tanh(XW_t + H @ self.W_hh + self.b_h)  # (batch, hidden)
-            hidden_states.append(H)
+        # input terms of all steps are a row lookup (F.embedding), not a one-hot matmul.
+        XW = F.embedding(X.T, self.W_xh) + self.b_h  # (num_steps, batch, hidden)
+        # H_t = tanh(XW_t + H_{t-1} W_hh) step by step; backpropagation through time is
+        # written out in tanh_rnn (d2l 8.7)
+        Hs = tanh_rnn(XW, H, self.W_hh)  # (num_steps, batch, hidden)
         # the output layer has no recurrence: apply it to all steps in one matmul
         # (num_steps * batch, vocab)
-        outputs = torch.cat(hidden_states) @ self.W_hq + self.b_q
-        return outputs, H
+        outputs = Hs.reshape(-1, self.num_hiddens) @ self.W_hq + self.b_q
+        # the state as a tensor of its own, not a view into Hs (d2l detaches it in place)
+        return outputs, Hs[-1].clone()

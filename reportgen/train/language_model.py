@@ -79,6 +79,18 @@ class LMParams:
             f" ({(self.batch_size + 1) * self.num_steps}) to fill one minibatch at any offset",
         )
 
+    @property
+    def recurrent_matrices(self) -> int:
+        """hidden × hidden weight matrices per time step (gates × layers): 1 for a tanh RNN."""
+        return 1
+
+    @property
+    def schedule_weight(self) -> float:
+        """Rough work of a run (epochs × tokens × recurrent matrix products), so that a
+        build can start its longest runs first; nothing else depends on it."""
+        per_token = self.recurrent_matrices * self.num_hiddens**2
+        return float(self.num_epochs * self.max_tokens * per_token)
+
 
 def grad_clipping(net: LanguageModel, theta: float) -> None:
     """Rescale all gradients so that their joint L2 norm is at most θ (d2l 8.5.5)."""
