@@ -224,6 +224,15 @@ def build_seconds(cold: bool) -> dict[str, float]:
         return found
 
 
+def ppl_verdict(ours: float | None, peer: float | None) -> str:
+    """Whether our 500-epoch perplexity is within ±0.05 of the peer's, as the issue asks."""
+    if ours is None or peer is None:
+        return "—"
+    if abs(ours - peer) <= 0.05:
+        return "yes"
+    return "no (ours lower)" if ours < peer else "no (ours higher)"
+
+
 def fmt(value: float | None) -> str:
     return "—" if value is None else f"{value:.3f}"
 
@@ -251,11 +260,7 @@ def markdown(report: dict[str, object]) -> str:
             else "—"
         )
         ours_ppl, peer_ppl = m.get("ppl500"), m.get("peer_ppl500")
-        close = (
-            ("yes" if abs(ours_ppl - peer_ppl) <= 0.05 else "no")
-            if ours_ppl is not None and peer_ppl is not None
-            else "—"
-        )
+        close = ppl_verdict(ours_ppl, peer_ppl)
         lines.append(
             f"| {name} | {peer or float('nan'):.3f} | {mine or float('nan'):.3f} |"
             f" {ratio} | {tokens} | {m['ours_1t_s']:.3f} / {m['ours_2t_s']:.3f} |"
