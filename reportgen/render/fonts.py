@@ -6,6 +6,7 @@ U+2212 minus sign; smaller CJK fonts lack one or the other (see docs/decisions.m
 
 from __future__ import annotations
 
+import functools
 import subprocess
 from pathlib import Path
 
@@ -53,11 +54,13 @@ def require_fonts() -> None:
         )
 
 
+@functools.cache
 def setup_matplotlib() -> None:
     """Register the CJK sans font with matplotlib and make it the first sans-serif family.
 
     The font is added by file: a font cache built before the font was installed would otherwise
-    silently fall back to DejaVu and draw Chinese as boxes.
+    silently fall back to DejaVu and draw Chinese as boxes. Once per process: it asks
+    fontconfig four times, and a build draws several figures.
     """
     import matplotlib
     from matplotlib import font_manager
