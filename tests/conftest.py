@@ -96,3 +96,15 @@ def quick_build(tmp_path_factory: pytest.TempPathFactory) -> QuickBuild:
     qb.first = qb.build("--notes", str(build_dir / "no-notes.md"))
     assert qb.first.exit_code == 0, qb.first.output
     return qb
+
+
+@pytest.fixture
+def float64() -> t.Iterator[None]:
+    """Seeded, in double precision: comparing gradients, rounding cannot hide a wrong term."""
+    import torch
+
+    torch.manual_seed(0)
+    previous = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    yield
+    torch.set_default_dtype(previous)

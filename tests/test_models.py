@@ -27,14 +27,35 @@ def tokens() -> torch.Tensor:
     return torch.randint(0, VOCAB, (BATCH, STEPS))
 
 
-def test_rnn_scratch_equals_nn_rnn(tokens: torch.Tensor) -> None:
-    net = experiment_module("rnn_scratch").RNNScratch(VOCAB, HIDDEN)
-    ref = nn.RNN(VOCAB, HIDDEN)
+def rnn_pair(vocab: int, hidden: int) -> tuple[nn.Module, nn.RNN]:
+    """The RNN from scratch and an nn.RNN holding the same weights."""
+    net = experiment_module("rnn_scratch").RNNScratch(vocab, hidden)
+    ref = nn.RNN(vocab, hidden)
     with torch.no_grad():
         ref.weight_ih_l0.copy_(net.W_xh.T)
         ref.weight_hh_l0.copy_(net.W_hh.T)
         ref.bias_ih_l0.copy_(net.b_h)
         ref.bias_hh_l0.zero_()
+    return net, ref
+
+
+def lstm_pair(vocab: int, hidden: int) -> tuple[nn.Module, nn.LSTM]:
+    """The LSTM from scratch (with non-zero biases) and an nn.LSTM with the same weights."""
+    net = experiment_module("lstm_scratch").LSTMScratch(vocab, hidden)
+    with torch.no_grad():  # non-zero biases so that a swapped gate would show
+        for b in (net.b_i, net.b_f, net.b_o, net.b_c):
+            b.normal_()
+    ref = nn.LSTM(vocab, hidden)
+    with torch.no_grad():  # torch's gate order is input, forget, cell (g), output
+        ref.weight_ih_l0.copy_(torch.cat([net.W_xi, net.W_xf, net.W_xc, net.W_xo], 1).T)
+        ref.weight_hh_l0.copy_(torch.cat([net.W_hi, net.W_hf, net.W_hc, net.W_ho], 1).T)
+        ref.bias_ih_l0.copy_(torch.cat([net.b_i, net.b_f, net.b_c, net.b_o]))
+        ref.bias_hh_l0.zero_()
+    return net, ref
+
+
+def test_rnn_scratch_equals_nn_rnn(tokens: torch.Tensor) -> None:
+    net, ref = rnn_pair(VOCAB, HIDDEN)
     H0 = torch.randn(BATCH, HIDDEN)
     logits, H = net(tokens, H0)
     Y, H_ref = ref(F.one_hot(tokens.T, VOCAB).float(), H0.unsqueeze(0))
@@ -43,16 +64,7 @@ def test_rnn_scratch_equals_nn_rnn(tokens: torch.Tensor) -> None:
 
 
 def test_lstm_scratch_equals_nn_lstm(tokens: torch.Tensor) -> None:
-    net = experiment_module("lstm_scratch").LSTMScratch(VOCAB, HIDDEN)
-    with torch.no_grad():  # non-zero biases so that a swapped gate would show
-        for b in (net.b_i, net.b_f, net.b_o, net.b_c):
-            b.normal_()
-    ref = nn.LSTM(VOCAB, HIDDEN)
-    with torch.no_grad():  # torch's gate order is input, forget, cell (g), output
-        ref.weight_ih_l0.copy_(torch.cat([net.W_xi, net.W_xf, net.W_xc, net.W_xo], 1).T)
-        ref.weight_hh_l0.copy_(torch.cat([net.W_hi, net.W_hf, net.W_hc, net.W_ho], 1).T)
-        ref.bias_ih_l0.copy_(torch.cat([net.b_i, net.b_f, net.b_c, net.b_o]))
-        ref.bias_hh_l0.zero_()
+    net, ref = lstm_pair(VOCAB, HIDDEN)
     H0, C0 = torch.randn(BATCH, HIDDEN), torch.randn(BATCH, HIDDEN)
     logits, (H, C) = net(tokens, (H0, C0))
     Y, (H_ref, C_ref) = ref(
@@ -61,6 +73,63 @@ def test_lstm_scratch_equals_nn_lstm(tokens: torch.Tensor) -> None:
     torch.testing.assert_close(H, H_ref[0])
     torch.testing.assert_close(C, C_ref[0])
     torch.testing.assert_close(logits, Y.reshape(-1, HIDDEN) @ net.W_hq + net.b_q)
+
+
+def loss_of(
+    logits: torch.Tensor, state: torch.Tensor, targets: torch.Tensor
+) -> torch.Tensor:
+    """Cross-entropy plus a term on the final state, so that every gradient path is used."""
+    return F.cross_entropy(logits, targets) + (state**2).sum()
+
+
+def test_rnn_scratch_gradients_equal_nn_rnn(float64: None) -> None:
+    net, ref = rnn_pair(VOCAB, HIDDEN)
+    tokens = torch.randint(0, VOCAB, (BATCH, STEPS))
+    targets = torch.randint(0, VOCAB, (STEPS * BATCH,))
+    H0 = torch.randn(BATCH, HIDDEN, requires_grad=True)
+    H0_ref = H0.detach().clone().unsqueeze(0).requires_grad_()
+
+    logits, H = net(tokens, H0)
+    loss_of(logits, H, targets).backward()
+    Y, H_ref = ref(F.one_hot(tokens.T, VOCAB).double(), H0_ref)
+    W_hq, b_q = net.W_hq.detach().requires_grad_(), net.b_q.detach().requires_grad_()
+    loss_of(Y.reshape(-1, HIDDEN) @ W_hq + b_q, H_ref, targets).backward()
+
+    assert net.W_hh.grad is not None and net.W_xh.grad is not None
+    torch.testing.assert_close(net.W_hh.grad, ref.weight_hh_l0.grad.T)
+    torch.testing.assert_close(net.W_xh.grad, ref.weight_ih_l0.grad.T)
+    torch.testing.assert_close(net.b_h.grad, ref.bias_ih_l0.grad)
+    torch.testing.assert_close(net.W_hq.grad, W_hq.grad)
+    torch.testing.assert_close(net.b_q.grad, b_q.grad)
+    torch.testing.assert_close(H0.grad, H0_ref.grad[0])
+
+
+def test_lstm_scratch_gradients_equal_nn_lstm(float64: None) -> None:
+    net, ref = lstm_pair(VOCAB, HIDDEN)
+    tokens = torch.randint(0, VOCAB, (BATCH, STEPS))
+    targets = torch.randint(0, VOCAB, (STEPS * BATCH,))
+    H0, C0 = torch.randn(BATCH, HIDDEN), torch.randn(BATCH, HIDDEN)
+    H0.requires_grad_(), C0.requires_grad_()
+    H0_ref = H0.detach().clone().unsqueeze(0).requires_grad_()
+    C0_ref = C0.detach().clone().unsqueeze(0).requires_grad_()
+
+    logits, (H, C) = net(tokens, (H0, C0))
+    loss_of(logits, H + C, targets).backward()
+    Y, (H_ref, C_ref) = ref(F.one_hot(tokens.T, VOCAB).double(), (H0_ref, C0_ref))
+    W_hq, b_q = net.W_hq.detach().requires_grad_(), net.b_q.detach().requires_grad_()
+    loss_of(Y.reshape(-1, HIDDEN) @ W_hq + b_q, H_ref + C_ref, targets).backward()
+
+    # torch's (4·hidden, ·) gradient blocks in its order i, f, g, o
+    d_ih = ref.weight_ih_l0.grad.T.split(HIDDEN, dim=1)
+    d_hh = ref.weight_hh_l0.grad.T.split(HIDDEN, dim=1)
+    d_b = ref.bias_ih_l0.grad.split(HIDDEN)
+    for k, gate in enumerate("ifco"):
+        torch.testing.assert_close(getattr(net, f"W_x{gate}").grad, d_ih[k])
+        torch.testing.assert_close(getattr(net, f"W_h{gate}").grad, d_hh[k])
+        torch.testing.assert_close(getattr(net, f"b_{gate}").grad, d_b[k])
+    torch.testing.assert_close(net.W_hq.grad, W_hq.grad)
+    torch.testing.assert_close(H0.grad, H0_ref.grad[0])
+    torch.testing.assert_close(C0.grad, C0_ref.grad[0])
 
 
 @pytest.mark.parametrize("cell", ["rnn", "gru", "lstm"])
