@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from pathlib import Path
 
+import pytest
 from conftest import STUDENT, QuickBuild, invoke, invoke_fresh, pdf_text
 from PIL import Image
 
+from reportgen.errors import RenderError
+from reportgen.lab import load_lab
 from reportgen.render.context import format_number
-from reportgen.store import Store
+from reportgen.render.figures import BackgroundFigures, figure_files
+from reportgen.store import RunResult, Store
 
 SECTIONS = ["[实验名称]", "[实验目的]", "[实验要求]", "[实验内容]", "[小结或讨论]"]
 PARTS = [
@@ -228,3 +233,38 @@ def test_damaged_remembered_plan_is_planned_again(quick_build: QuickBuild) -> No
     assert "nothing to train" not in result.output  # planned (and imported torch) again
     assert "Runs: 0 trained, 8 from cache." in result.output
     assert quick_build.build().output.count("nothing to train") == 1  # remembered again
+
+
+def quick_results(qb: QuickBuild) -> dict[str, RunResult]:
+    keys = json.loads(
+        (qb.build_dir / "cache" / "latest" / "lab4-quick.json").read_text()
+    )
+    store = Store(qb.build_dir / "cache")
+    found = {run_id: store.load(key) for run_id, key in keys.items()}
+    return {run_id: r for run_id, r in found.items() if r is not None}
+
+
+def test_figures_drawn_in_the_background_are_the_report_s(
+    quick_build: QuickBuild, tmp_path: Path
+) -> None:
+    lab, results = load_lab("lab4"), quick_results(quick_build)
+    files = figure_files(lab, results, tmp_path / "figures")
+    assert len(files.missing) == 5
+    with BackgroundFigures(lab, results, files) as figures:
+        figures.wait()
+    assert figure_files(lab, results, tmp_path / "figures").missing == ()
+    for path in files.paths.values():  # same inputs, same bytes, whichever process drew
+        report_figure = quick_build.markdown.parent / path
+        assert (tmp_path / path).read_bytes() == report_figure.read_bytes()
+
+
+def test_a_figure_that_cannot_be_drawn_is_a_one_line_error(
+    quick_build: QuickBuild, tmp_path: Path
+) -> None:
+    lab, results = load_lab("lab4"), quick_results(quick_build)
+    broken = dataclasses.replace(results["lstm_scratch"], series={"perplexity": [[1]]})
+    results["lstm_scratch"] = broken  # a point without a value
+    files = figure_files(lab, results, tmp_path / "figures")
+    with pytest.raises(RenderError, match="Error rendering figure 'ppl_lstm_scratch'"):
+        with BackgroundFigures(lab, results, files) as figures:
+            figures.wait()

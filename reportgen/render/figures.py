@@ -8,7 +8,10 @@ edit); a 200 dpi PNG costs it ~0.02 s and prints sharp (docs/performance.md).
 
 from __future__ import annotations
 
+import concurrent.futures
+import dataclasses
 import functools
+import multiprocessing
 import typing as t
 import warnings
 from pathlib import Path
@@ -34,22 +37,43 @@ STYLE: dict[str, t.Any] = {
 }
 
 
-def render_figures(
-    lab: LabSpec, results: t.Mapping[str, RunResult], out_dir: Path
-) -> dict[str, str]:
-    """Draw every figure of the lab; returns figure id -> path relative to the report.
+@dataclasses.dataclass(frozen=True)
+class FigureFiles:
+    """Where each figure of a report lives, and which of them must still be drawn."""
 
-    A figure's file is named after the digest of its inputs (its spec, the runs' series,
-    labels and statuses, the style and the matplotlib version), so a figure whose file
-    exists is current and is not drawn again; every other file in ``out_dir`` (older
-    versions) is removed.
+    folder: Path
+    paths: dict[str, str]  # figure id -> path relative to the report
+    missing: tuple[str, ...]  # ids of the figures whose file does not exist yet
+
+
+def figure_files(
+    lab: LabSpec, results: t.Mapping[str, RunResult], out_dir: Path
+) -> FigureFiles:
+    """Name every figure's file after the digest of its inputs; remove older versions.
+
+    The digest covers the figure's spec, the runs' series, labels and statuses, the style
+    and the matplotlib version, so a figure whose file exists is current and is not drawn
+    again; every other file in ``out_dir`` is an older version and goes.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
-    paths = {}
+    names = {
+        spec.id: f"{spec.id}-{_inputs_digest(spec, lab, results)[:16]}.png"
+        for spec in lab.figures
+    }
+    for old in out_dir.iterdir():  # the folder is the figures'
+        if old.is_file() and old.name not in names.values():
+            old.unlink()
+    missing = tuple(i for i, name in names.items() if not (out_dir / name).is_file())
+    paths = {i: f"{out_dir.name}/{name}" for i, name in names.items()}
+    return FigureFiles(out_dir, paths, missing)
+
+
+def draw_figures(
+    lab: LabSpec, results: t.Mapping[str, RunResult], files: FigureFiles
+) -> None:
+    """Draw the figures ``files`` lacks, each written atomically to its file."""
     for spec in lab.figures:
-        path = out_dir / f"{spec.id}-{_inputs_digest(spec, lab, results)[:16]}.png"
-        paths[spec.id] = f"{out_dir.name}/{path.name}"
-        if path.is_file():
+        if spec.id not in files.missing:
             continue
         try:
             png = _draw(spec, lab, results)
@@ -57,12 +81,55 @@ def render_figures(
             raise RenderError(
                 f"Error rendering figure '{spec.id}' ({lab.id}): {exc}"
             ) from exc
+        path = files.folder.parent / files.paths[spec.id]
         write_atomic_with(path, functools.partial(_write_bytes, png))
-    current = {Path(p).name for p in paths.values()}
-    for old in out_dir.iterdir():  # the folder is the figures': older versions go
-        if old.is_file() and old.name not in current:
-            old.unlink()
-    return paths
+
+
+class BackgroundFigures:
+    """Draws the missing figures in a worker process while the caller writes the report.
+
+    A figure-style change redraws every figure (matplotlib's import and ~0.3 s a figure);
+    meanwhile the main process renders the template, converts the Markdown and imports and
+    prepares WeasyPrint, which needs the images only when it builds the page boxes. On two
+    cores the two halves overlap (docs/performance.md). :meth:`wait` returns once every file
+    exists and raises the worker's error, if any.
+    """
+
+    def __init__(
+        self, lab: LabSpec, results: t.Mapping[str, RunResult], files: FigureFiles
+    ) -> None:
+        self.files = files
+        self._pool: concurrent.futures.ProcessPoolExecutor | None = None
+        self._drawing: concurrent.futures.Future[None] | None = None
+        if files.missing:
+            spawn = multiprocessing.get_context("spawn")
+            self._pool = concurrent.futures.ProcessPoolExecutor(1, mp_context=spawn)
+            self._drawing = self._pool.submit(draw_figures, lab, dict(results), files)
+
+    def wait(self) -> None:
+        """Return once the figures are drawn; raise the drawing's error (every call)."""
+        if self._drawing is not None:
+            try:
+                self._drawing.result()
+            finally:
+                self.close()
+
+    def wait_for(self, path: Path) -> None:
+        """Wait only when ``path`` is one of the figures (as the PDF's fetcher asks)."""
+        if path.parent == self.files.folder.resolve():
+            self.wait()
+
+    def __enter__(self) -> BackgroundFigures:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the worker (after the figure it is drawing, if any)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
 
 
 def _write_bytes(data: bytes, file: t.BinaryIO) -> None:
@@ -72,7 +139,6 @@ def _write_bytes(data: bytes, file: t.BinaryIO) -> None:
 def _inputs_digest(
     spec: FigureSpec, lab: LabSpec, results: t.Mapping[str, RunResult]
 ) -> str:
-    import dataclasses
     import hashlib
     import importlib.metadata
 

@@ -8,6 +8,7 @@ cannot draw (WeasyPrint logs ``.notdef glyph rendered``) is an error too: no tof
 from __future__ import annotations
 
 import logging
+import typing as t
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -21,9 +22,12 @@ from reportgen.errors import RenderError
 class SandboxedFetcher(URLFetcher):
     """Fetch only ``data:`` URLs and files inside ``root``."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(
+        self, root: Path, before_file: t.Callable[[Path], None] = lambda path: None
+    ) -> None:
         super().__init__(allowed_protocols={"data", "file"}, fail_on_errors=True)
         self.root = root.resolve()
+        self.before_file = before_file  # e.g. wait until a figure is drawn
 
     def fetch(
         self, url: str, headers: dict[str, str] | None = None
@@ -37,6 +41,7 @@ class SandboxedFetcher(URLFetcher):
                 raise FatalURLFetchingError(
                     f"blocked {url}: outside the report folder {self.root}"
                 )
+            self.before_file(path)
         elif scheme != "data":
             raise FatalURLFetchingError(
                 f"blocked {url}: only data: URLs and files in the report folder"
@@ -57,8 +62,16 @@ class _GlyphWatcher(logging.Handler):
             self.problems.append(message)
 
 
-def write_pdf(html: str, base_dir: Path, out_path: Path) -> None:
-    """Lay out ``html`` (relative URLs resolve in ``base_dir``); write the PDF to ``out_path``."""
+def write_pdf(
+    html: str,
+    base_dir: Path,
+    out_path: Path,
+    before_file: t.Callable[[Path], None] = lambda path: None,
+) -> None:
+    """Lay out ``html`` (relative URLs resolve in ``base_dir``); write the PDF to ``out_path``.
+
+    ``before_file(path)`` runs before WeasyPrint reads a file, e.g. to wait for a figure.
+    """
     watcher = _GlyphWatcher()
     logger = logging.getLogger("weasyprint")
     logger.addHandler(watcher)
@@ -66,7 +79,7 @@ def write_pdf(html: str, base_dir: Path, out_path: Path) -> None:
         HTML(
             string=html,
             base_url=str(base_dir.resolve()) + "/",
-            url_fetcher=SandboxedFetcher(base_dir),
+            url_fetcher=SandboxedFetcher(base_dir, before_file),
         ).write_pdf(out_path)
     except FatalURLFetchingError as exc:
         raise RenderError(f"PDF rendering refused a resource: {exc}") from None

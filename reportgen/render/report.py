@@ -21,6 +21,7 @@ from reportgen.render.context import (
     md_table,
     sample_list,
 )
+from reportgen.render.figures import BackgroundFigures, figure_files
 from reportgen.render.sweeps import Sweep, format_spread, sweep
 from reportgen.render.verse import poem_markdown
 from reportgen.store import RunResult, write_atomic
@@ -42,13 +43,46 @@ def render_report(
     basename: str,
 ) -> tuple[Path, Path, list[str]]:
     """Write ``<basename>.md`` (+ figures/) and ``<basename>.pdf`` into ``out_dir``."""
-    from reportgen.render.figures import render_figures
+    files = figure_files(lab, results, out_dir / FIGURES_DIR)
+    # missing figures are drawn in a worker while the text and the PDF are prepared
+    with BackgroundFigures(lab, results, files) as figures:
+        markdown_path, pdf_path, warnings = _write_report(
+            lab,
+            run_ids,
+            results,
+            chosen,
+            student,
+            profile,
+            date,
+            notes,
+            out_dir,
+            basename,
+            figures,
+        )
+        figures.wait()
+    return markdown_path, pdf_path, warnings
+
+
+def _write_report(
+    lab: LabSpec,
+    run_ids: t.Sequence[str],
+    results: t.Mapping[str, RunResult],
+    chosen: t.Mapping[str, t.Mapping[str, t.Any]],
+    student: Student,
+    profile: str,
+    date: str,
+    notes: tuple[Path, Markup | None],
+    out_dir: Path,
+    basename: str,
+    figures: BackgroundFigures,
+) -> tuple[Path, Path, list[str]]:
+    """The Markdown and the PDF of :func:`render_report`, with ``figures`` being drawn."""
     from reportgen.render.markdown import to_html
     from reportgen.render.pdf_inputs import pdf_is_current, record_pdf_inputs
     from reportgen.render.templates import html_env, markdown_env
 
     warnings = []
-    figure_paths = render_figures(lab, results, out_dir / FIGURES_DIR)
+    figure_paths = figures.files.paths
     notes_path, notes_text = notes
     if notes_text is None:
         warnings.append(
@@ -106,11 +140,16 @@ def render_report(
         )
     )
     pdf_path = out_dir / f"{basename}.pdf"
-    if not pdf_is_current(pdf_path, html, out_dir):
+    # a figure being drawn has a new file name, so the HTML and the PDF change with it
+    if figures.files.missing or not pdf_is_current(pdf_path, html, out_dir):
         from reportgen.render.pdf import write_pdf  # imports WeasyPrint
 
         tmp_pdf = out_dir / f".{basename}.pdf.tmp"
-        write_pdf(html, out_dir, tmp_pdf)
+        try:
+            write_pdf(html, out_dir, tmp_pdf, before_file=figures.wait_for)
+        except RenderError:
+            figures.wait()  # a figure's own error explains the failure best
+            raise
         tmp_pdf.replace(pdf_path)
         record_pdf_inputs(pdf_path, html, out_dir)
     return markdown_path, pdf_path, warnings
