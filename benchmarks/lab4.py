@@ -21,7 +21,7 @@ Measures, for each lab4 model at course settings (batch 32, 35 steps, 10,000 tok
    ``--builds-only`` times the builds alone (for render and rebuild work), into a file of
    its own (``…-builds.json``).
 
-Writes benchmarks/results/lab4-<device>-<date>.json and .md. Compare runs by the ratios
+Writes benchmarks/results/lab4-cpu-<date>T<hhmm>.json and .md. Compare runs by the ratios
 within one invocation: on shared machines absolute timings drift by 25–50 % over minutes.
 """
 
@@ -293,7 +293,9 @@ def main() -> None:
         if args.build or args.cold or args.builds_only
         else {},
     }
-    name = f"lab4-cpu-{report['date'][:10]}" + ("-builds" if args.builds_only else "")
+    # one file pair per invocation (date and time): runs of one day are compared, not lost
+    stamp = report["date"][:16].replace(":", "")
+    name = f"lab4-cpu-{stamp}" + ("-builds" if args.builds_only else "")
     out = PROJECT / "benchmarks" / "results" / name
     out.with_suffix(".json").write_text(json.dumps(report, indent=1))
     out.with_suffix(".md").write_text(markdown(report))

@@ -43,113 +43,86 @@ def render_report(
     basename: str,
 ) -> tuple[Path, Path, list[str]]:
     """Write ``<basename>.md`` (+ figures/) and ``<basename>.pdf`` into ``out_dir``."""
-    files = figure_files(lab, results, out_dir / FIGURES_DIR)
-    # missing figures are drawn in a worker while the text and the PDF are prepared
-    with BackgroundFigures(lab, results, files) as figures:
-        markdown_path, pdf_path, warnings = _write_report(
-            lab,
-            run_ids,
-            results,
-            chosen,
-            student,
-            profile,
-            date,
-            notes,
-            out_dir,
-            basename,
-            figures,
-        )
-        figures.wait()
-    return markdown_path, pdf_path, warnings
-
-
-def _write_report(
-    lab: LabSpec,
-    run_ids: t.Sequence[str],
-    results: t.Mapping[str, RunResult],
-    chosen: t.Mapping[str, t.Mapping[str, t.Any]],
-    student: Student,
-    profile: str,
-    date: str,
-    notes: tuple[Path, Markup | None],
-    out_dir: Path,
-    basename: str,
-    figures: BackgroundFigures,
-) -> tuple[Path, Path, list[str]]:
-    """The Markdown and the PDF of :func:`render_report`, with ``figures`` being drawn."""
     from reportgen.render.markdown import to_html
     from reportgen.render.pdf_inputs import pdf_is_current, record_pdf_inputs
     from reportgen.render.templates import html_env, markdown_env
 
-    warnings = []
-    figure_paths = figures.files.paths
-    notes_path, notes_text = notes
-    if notes_text is None:
-        warnings.append(
-            f"No discussion found at {notes_path}: the report shows a placeholder for [小结或讨论]."
-        )
+    files = figure_files(lab, results, out_dir / FIGURES_DIR)
+    # missing figures are drawn in a worker while the text and the PDF are prepared
+    with BackgroundFigures(lab, results, files) as figures:
+        warnings = []
+        figure_paths = figures.files.paths
+        notes_path, notes_text = notes
+        if notes_text is None:
+            warnings.append(
+                f"No discussion found at {notes_path}:"
+                " the report shows a placeholder for [小结或讨论]."
+            )
 
-    results = {run_id: for_templates(r) for run_id, r in results.items()}
+        results = {run_id: for_templates(r) for run_id, r in results.items()}
 
-    def sweep_of(group: str, axis: str, **analysis: t.Any) -> Sweep:
-        return sweep(lab, results, group, axis, **analysis)
+        def sweep_of(group: str, axis: str, **analysis: t.Any) -> Sweep:
+            return sweep(lab, results, group, axis, **analysis)
 
-    context: ReportContext = {
-        "lab": lab,
-        "student": student,
-        "date": date,
-        "profile": profile,
-        "runs": results,
-        "labels": {run_id: lab.run(run_id).label for run_id in run_ids},
-        "notes": notes_text,
-        "notes_path": str(notes_path),
-        "cap": Captions(figure_paths),
-        "listing": lambda run_id, name: code_listing(results[run_id], name),
-        "samples": lambda run_id: sample_list(results[run_id]),
-        "ok": lambda *run_ids: all(results[r].status == "ok" for r in run_ids),
-        "table": md_table,
-        "num": format_number,
-        "chosen": chosen,
-        "sweep": sweep_of,
-        "members": lambda group: [r for r in run_ids if lab.run(r).group == group],
-        "spread": format_spread,
-        "spike": lambda run_id, name: first_spike(results[run_id].series.get(name, [])),
-        "poem": poem_markdown,
-    }
-    try:
-        text = markdown_env().get_template(lab.template).render(**context)
-    except RenderError:
-        raise
-    except Exception as exc:
-        raise RenderError(
-            f"Error rendering template '{lab.template}' ({lab.id}): {exc}"
-        ) from exc
-    markdown_path = out_dir / f"{basename}.md"
-    write_atomic(markdown_path, text)
-
-    body = to_html(text, out_dir / MATH_DIR)
-    css = (TEMPLATES_DIR / "report.css").read_text(encoding="utf-8")
-    html = (
-        html_env()
-        .get_template("report.html.j2")
-        .render(
-            body=Markup(body),
-            css=Markup(css),
-            title=f"{student.id} {lab.title}",
-            quick=profile != "course",
-        )
-    )
-    pdf_path = out_dir / f"{basename}.pdf"
-    # a figure being drawn has a new file name, so the HTML and the PDF change with it
-    if figures.files.missing or not pdf_is_current(pdf_path, html, out_dir):
-        from reportgen.render.pdf import write_pdf  # imports WeasyPrint
-
-        tmp_pdf = out_dir / f".{basename}.pdf.tmp"
+        context: ReportContext = {
+            "lab": lab,
+            "student": student,
+            "date": date,
+            "profile": profile,
+            "runs": results,
+            "labels": {run_id: lab.run(run_id).label for run_id in run_ids},
+            "notes": notes_text,
+            "notes_path": str(notes_path),
+            "cap": Captions(figure_paths),
+            "listing": lambda run_id, name: code_listing(results[run_id], name),
+            "samples": lambda run_id: sample_list(results[run_id]),
+            "ok": lambda *run_ids: all(results[r].status == "ok" for r in run_ids),
+            "table": md_table,
+            "num": format_number,
+            "chosen": chosen,
+            "sweep": sweep_of,
+            "members": lambda group: [r for r in run_ids if lab.run(r).group == group],
+            "spread": format_spread,
+            "spike": lambda run_id, name: first_spike(
+                results[run_id].series.get(name, [])
+            ),
+            "poem": poem_markdown,
+        }
         try:
-            write_pdf(html, out_dir, tmp_pdf, before_file=figures.wait_for)
+            text = markdown_env().get_template(lab.template).render(**context)
         except RenderError:
-            figures.wait()  # a figure's own error explains the failure best
             raise
-        tmp_pdf.replace(pdf_path)
-        record_pdf_inputs(pdf_path, html, out_dir)
+        except Exception as exc:
+            raise RenderError(
+                f"Error rendering template '{lab.template}' ({lab.id}): {exc}"
+            ) from exc
+        markdown_path = out_dir / f"{basename}.md"
+        write_atomic(markdown_path, text)
+
+        body = to_html(text, out_dir / MATH_DIR)
+        css = (TEMPLATES_DIR / "report.css").read_text(encoding="utf-8")
+        html = (
+            html_env()
+            .get_template("report.html.j2")
+            .render(
+                body=Markup(body),
+                css=Markup(css),
+                title=f"{student.id} {lab.title}",
+                quick=profile != "course",
+            )
+        )
+        pdf_path = out_dir / f"{basename}.pdf"
+        # a figure being drawn has a new file name, so the HTML and the PDF change with it
+        if figures.files.missing or not pdf_is_current(pdf_path, html, out_dir):
+            from reportgen.render.pdf import write_pdf  # imports WeasyPrint
+
+            tmp_pdf = out_dir / f".{basename}.pdf.tmp"
+            try:
+                write_pdf(html, out_dir, tmp_pdf, before_file=figures.wait_for)
+            except RenderError:
+                figures.wait()  # a figure's own error explains the failure best
+                raise
+            tmp_pdf.replace(pdf_path)
+            record_pdf_inputs(pdf_path, html, out_dir)
+        figures.wait()
     return markdown_path, pdf_path, warnings
