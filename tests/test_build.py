@@ -28,12 +28,17 @@ PARTS = [
 
 
 def stored_metric(qb: QuickBuild, run_id: str, name: str) -> float:
+    return quick_results(qb)[run_id].metrics[name]
+
+
+def quick_results(qb: QuickBuild) -> dict[str, RunResult]:
+    """The stored results of the quick build's latest runs, by run id."""
     keys = json.loads(
         (qb.build_dir / "cache" / "latest" / "lab4-quick.json").read_text()
     )
-    result = Store(qb.build_dir / "cache").load(keys[run_id])
-    assert result is not None
-    return result.metrics[name]
+    store = Store(qb.build_dir / "cache")
+    found = {run_id: store.load(key) for run_id, key in keys.items()}
+    return {run_id: r for run_id, r in found.items() if r is not None}
 
 
 def test_first_build_trains_every_run_and_writes_the_report(
@@ -233,15 +238,6 @@ def test_damaged_remembered_plan_is_planned_again(quick_build: QuickBuild) -> No
     assert "nothing to train" not in result.output  # planned (and imported torch) again
     assert "Runs: 0 trained, 8 from cache." in result.output
     assert quick_build.build().output.count("nothing to train") == 1  # remembered again
-
-
-def quick_results(qb: QuickBuild) -> dict[str, RunResult]:
-    keys = json.loads(
-        (qb.build_dir / "cache" / "latest" / "lab4-quick.json").read_text()
-    )
-    store = Store(qb.build_dir / "cache")
-    found = {run_id: store.load(key) for run_id, key in keys.items()}
-    return {run_id: r for run_id, r in found.items() if r is not None}
 
 
 def test_figures_drawn_in_the_background_are_the_report_s(

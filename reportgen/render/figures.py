@@ -99,6 +99,7 @@ class BackgroundFigures:
         self, lab: LabSpec, results: t.Mapping[str, RunResult], files: FigureFiles
     ) -> None:
         self.files = files
+        self._folder = files.folder.resolve()  # as the PDF's fetcher names files
         self._pool: concurrent.futures.ProcessPoolExecutor | None = None
         self._drawing: concurrent.futures.Future[None] | None = None
         if files.missing:
@@ -116,7 +117,7 @@ class BackgroundFigures:
 
     def wait_for(self, path: Path) -> None:
         """Wait only when ``path`` is one of the figures (as the PDF's fetcher asks)."""
-        if path.parent == self.files.folder.resolve():
+        if path.parent == self._folder:
             self.wait()
 
     def __enter__(self) -> BackgroundFigures:

@@ -51,7 +51,6 @@ def render_report(
     # missing figures are drawn in a worker while the text and the PDF are prepared
     with BackgroundFigures(lab, results, files) as figures:
         warnings = []
-        figure_paths = figures.files.paths
         notes_path, notes_text = notes
         if notes_text is None:
             warnings.append(
@@ -73,7 +72,7 @@ def render_report(
             "labels": {run_id: lab.run(run_id).label for run_id in run_ids},
             "notes": notes_text,
             "notes_path": str(notes_path),
-            "cap": Captions(figure_paths),
+            "cap": Captions(files.paths),
             "listing": lambda run_id, name: code_listing(results[run_id], name),
             "samples": lambda run_id: sample_list(results[run_id]),
             "ok": lambda *run_ids: all(results[r].status == "ok" for r in run_ids),
@@ -113,7 +112,7 @@ def render_report(
         )
         pdf_path = out_dir / f"{basename}.pdf"
         # a figure being drawn has a new file name, so the HTML and the PDF change with it
-        if figures.files.missing or not pdf_is_current(pdf_path, html, out_dir):
+        if files.missing or not pdf_is_current(pdf_path, html, out_dir):
             from reportgen.render.pdf import write_pdf  # imports WeasyPrint
 
             tmp_pdf = out_dir / f".{basename}.pdf.tmp"
