@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 
 from reportgen.errors import RenderError
+from reportgen.paths import TEMPLATES_DIR
 from reportgen.render.context import escape_markdown, format_number, md_table
+from reportgen.render.highlight import COLOURED_CLASSES
 from reportgen.render.markdown import to_html
 from reportgen.render.pdf import write_pdf
 
@@ -73,6 +75,24 @@ def test_code_blocks_are_highlighted_with_line_spans(tmp_path: Path) -> None:
         and 'class="code-line"' in html
         and 'class="c1"' in html
     )
+
+
+def test_listings_carry_spans_only_for_coloured_tokens(tmp_path: Path) -> None:
+    source = "def f(x: int) -> int:\n    return x + 1  # 注释"
+    html = to_html(f"```python\n{source}\n```", tmp_path)
+    classes = set(re.findall(r'<span class="([^"]+)"', html))
+    assert classes == {"code-line", "linenos", "k", "nf", "mi", "c1"}
+    # names, punctuation and operators merge into plain text runs
+    assert "(x: int) -&gt; int:" in html and "x + " in html
+    code = re.sub(r'<span class="linenos">[^<]*</span>', "", html)
+    text = re.sub(r"<[^>]+>", "", code).replace("&gt;", ">")
+    assert text.strip("\n").splitlines() == source.splitlines()  # nothing lost
+
+
+def test_coloured_token_classes_are_the_ones_the_css_colours() -> None:
+    css = (TEMPLATES_DIR / "report.css").read_text(encoding="utf-8")
+    styled = set(re.findall(r"\.codehilite \.([\w-]+)", css))
+    assert styled - {"code-line", "linenos"} == COLOURED_CLASSES
 
 
 def test_table_caption_is_kept_with_its_table(tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ from markdown.postprocessors import Postprocessor
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 
+from reportgen.render.highlight import ListingFormatter
 from reportgen.render.math import formula_svg
 
 ALLOWED_TAGS = {
@@ -198,6 +199,7 @@ def to_html(text: str, math_dir: Path) -> str:
                 "pygments_lang_class": False,
                 "linenos": "inline",
                 "linespans": "line",
+                "pygments_formatter": ListingFormatter,
             }
         },
         output_format="html",
