@@ -17,7 +17,7 @@ Measures, for each lab4 model at course settings (batch 32, 35 steps, 10,000 tok
    beside ours (the issue asks for |Δ| ≤ 0.05);
 5. ``--build``: wall time of ``reportgen build lab4`` warm (nothing changed), after a notes
    edit (re-render), and after a notes edit with every figure drawn again (the cost of a
-   figure-style change); ``--cold`` adds a build from an empty cache (≈ 17 min on 2 cores);
+   figure-style change); ``--cold`` adds a build from an empty cache (≈ 9 min on 2 cores);
    ``--builds-only`` times the builds alone (for render and rebuild work), into a file of
    its own (``…-builds.json``).
 
