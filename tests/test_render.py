@@ -14,6 +14,7 @@ from reportgen.paths import TEMPLATES_DIR
 from reportgen.render.context import escape_markdown, format_number, md_table
 from reportgen.render.highlight import COLOURED_CLASSES
 from reportgen.render.markdown import to_html
+from reportgen.render.math import prune_formulas
 from reportgen.render.pdf import write_pdf
 
 HTML_HEAD = '<html lang="zh-CN"><head><meta charset="utf-8"></head><body>'
@@ -59,6 +60,18 @@ def test_formulas_become_svg_files(tmp_path: Path) -> None:
     assert len(svgs) == 2
     assert all(svg.read_text().startswith("<svg") for svg in svgs)
     assert html.count('src="math/') == 2 and "$" not in html
+
+
+def test_formulas_are_svg_1_1_and_unused_ones_are_pruned(tmp_path: Path) -> None:
+    math = tmp_path / "math"
+    old = to_html("$$x_t^2$$", math)
+    html = to_html("$$H_t = \\tanh(X_t W)$$", math)
+    (svg,) = [p for p in math.glob("*.svg") if p.name in html]
+    # every glyph an inline path: no <symbol>/<use> for WeasyPrint to resolve
+    assert "<path" in svg.read_text() and "<use" not in svg.read_text()
+    prune_formulas(math, html)
+    assert [p.name for p in math.glob("*.svg")] == [svg.name]
+    assert svg.name not in old
 
 
 def test_chinese_inside_a_formula_is_refused(tmp_path: Path) -> None:

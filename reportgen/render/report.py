@@ -44,6 +44,7 @@ def render_report(
 ) -> tuple[Path, Path, list[str]]:
     """Write ``<basename>.md`` (+ figures/) and ``<basename>.pdf`` into ``out_dir``."""
     from reportgen.render.markdown import to_html
+    from reportgen.render.math import prune_formulas
     from reportgen.render.pdf_inputs import pdf_is_current, record_pdf_inputs
     from reportgen.render.templates import html_env, markdown_env
 
@@ -99,6 +100,7 @@ def render_report(
         write_atomic(markdown_path, text)
 
         body = to_html(text, out_dir / MATH_DIR)
+        prune_formulas(out_dir / MATH_DIR, body)  # e.g. after a template edit
         css = (TEMPLATES_DIR / "report.css").read_text(encoding="utf-8")
         html = (
             html_env()
