@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import multiprocessing
+import os
 import re
+import signal
 from pathlib import Path
 
 import pytest
@@ -263,4 +266,16 @@ def test_a_figure_that_cannot_be_drawn_is_a_one_line_error(
     files = figure_files(lab, results, tmp_path / "figures")
     with pytest.raises(RenderError, match="Error rendering figure 'ppl_lstm_scratch'"):
         with BackgroundFigures(lab, results, files) as figures:
+            figures.wait()
+
+
+def test_a_killed_figure_worker_is_a_one_line_error(
+    quick_build: QuickBuild, tmp_path: Path
+) -> None:
+    lab, results = load_lab("lab4"), quick_results(quick_build)
+    files = figure_files(lab, results, tmp_path / "figures")
+    with pytest.raises(RenderError, match="stopped before it finished"):
+        with BackgroundFigures(lab, results, files) as figures:
+            (worker,) = multiprocessing.active_children()
+            os.kill(worker.pid, signal.SIGKILL)  # as the OOM killer would
             figures.wait()

@@ -9,6 +9,7 @@ edit); a 200 dpi PNG costs it ~0.02 s and prints sharp (docs/performance.md).
 from __future__ import annotations
 
 import concurrent.futures
+import concurrent.futures.process
 import dataclasses
 import functools
 import multiprocessing
@@ -112,6 +113,11 @@ class BackgroundFigures:
         if self._drawing is not None:
             try:
                 self._drawing.result()
+            except concurrent.futures.process.BrokenProcessPool:
+                raise RenderError(
+                    "The process drawing the figures stopped before it finished"
+                    " (killed, or out of memory?); build again."
+                ) from None
             finally:
                 self.close()
 
