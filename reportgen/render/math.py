@@ -19,9 +19,8 @@ from reportgen.store import write_atomic
 # ziamath spaces '\tanh(' and a leading '-' oddly; these rewrites give the book's look
 _REWRITES = [(re.compile(r"\\tanh\b"), r"\\operatorname{tanh}")]
 _CJK = re.compile(r"[\u3000-\u9fff\uff00-\uffef]")
-_DRAWING = (
-    "ziamath svg1.1"  # part of a formula file's name: a new way of drawing, new files
-)
+# how formulas are drawn is part of their files' names: a new way of drawing, new files
+_DRAWING = "ziamath svg1.1"
 
 
 def formula_svg(latex: str, out_dir: Path, display: bool) -> str:
