@@ -99,7 +99,6 @@ class BackgroundFigures:
     def __init__(
         self, lab: LabSpec, results: t.Mapping[str, RunResult], files: FigureFiles
     ) -> None:
-        self.files = files
         self._folder = files.folder.resolve()  # as the PDF's fetcher names files
         self._pool: concurrent.futures.ProcessPoolExecutor | None = None
         self._drawing: concurrent.futures.Future[None] | None = None
