@@ -48,6 +48,8 @@ CHINESE_POETRY = [
 
 @dataclasses.dataclass(frozen=True)
 class Params(PoemTrainParams):
+    # corpus values that name a shipped corpus, not a file (the planner checks files)
+    NAMED_CORPORA: t.ClassVar[tuple[str, ...]] = NAMED_CORPORA
     # "tangshi" (data/tangshi.txt, the course file), "chinese-poetry" (the shipped Tang
     # subset), or a path to a poems.txt-style file (--corpus)
     corpus: str = "tangshi"

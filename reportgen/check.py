@@ -14,6 +14,8 @@ import typing as t
 from pathlib import Path
 
 from reportgen.lab import LabSpec
+from reportgen.safety import read_own_file
+from reportgen.shapes import Shape, check_fields
 from reportgen.store import RunResult, write_atomic
 
 
@@ -58,14 +60,41 @@ def write_manifest(build_dir: Path, manifest: Manifest) -> None:
     )
 
 
+MAX_MANIFEST_BYTES = 2**20
+_SHAPE: Shape = {
+    "lab": str,
+    "student": dict,
+    "profile": str,
+    "overrides": list,
+    "notes_path": str,
+    "has_notes": bool,
+    "pdf": str,
+    "runs": dict,
+    "seeds": (int, type(None)),
+    "chosen": dict,
+    "corpus": (str, type(None)),
+}
+_RUN_SHAPE: Shape = {"key": str, "status": str, "diverged_at": (int, type(None))}
+
+
 def read_manifest(build_dir: Path, lab_id: str, student_id: str) -> Manifest | None:
+    """The manifest of the last build, or None when it is absent or not one (a damaged or
+    planted file: it is data, checked field by field)."""
+    path = manifest_path(build_dir, lab_id, student_id)
     try:
-        data = json.loads(
-            manifest_path(build_dir, lab_id, student_id).read_text(encoding="utf-8")
-        )
-        return Manifest(**data)
-    except (OSError, ValueError, TypeError):
+        data = json.loads(read_own_file(path, build_dir, MAX_MANIFEST_BYTES))
+        check_fields(data, _SHAPE, optional=("seeds", "chosen", "corpus"))
+        for state in data["runs"].values():
+            check_fields(state, _RUN_SHAPE)
+        if not all(isinstance(o, str) for o in data["overrides"]):
+            raise ValueError("an override is not text")
+        if not all(isinstance(v, str) for v in data["student"].values()):
+            raise ValueError("a student field is not text")
+        if not all(isinstance(v, dict) for v in data["chosen"].values()):
+            raise ValueError("a chosen value is not a table")
+    except (OSError, ValueError):
         return None
+    return Manifest(**data)
 
 
 def run_states(results: t.Mapping[str, RunResult]) -> dict[str, dict[str, t.Any]]:

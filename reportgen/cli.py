@@ -17,8 +17,8 @@ import click
 from reportgen.paths import DEFAULT_BUILD_DIR
 
 STUDENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
-CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 PROFILE_FILE = Path("reportgen.toml")
+MAX_FIELD_CHARS = {"id": 32, "name": 64, "major": 64, "date": 32}
 
 student_help = (
     "学号, e.g. WA2214014 (letters, digits, '-' and '_'). "
@@ -89,27 +89,45 @@ class CorpusType(click.ParamType):  # type: ignore[type-arg]
     def convert(
         self, value: t.Any, param: click.Parameter | None, ctx: click.Context | None
     ) -> t.Any:
-        from reportgen.text.corpus_file import CorpusError, read_corpus_file
+        from reportgen.errors import ReportgenError
+        from reportgen.safety import printable_path
 
         try:
-            return read_corpus_file(Path(value)).path
-        except CorpusError as exc:
+            return Path(printable_path(value, "Corpus"))
+        except ReportgenError as exc:
             self.fail(exc.message, param, ctx)
 
 
+def _checked_corpus(corpus: Path | None, build_dir: Path) -> Path | None:
+    """``--corpus`` inside the project or build folder, read and checked; its real path."""
+    from reportgen.safety import Roots
+    from reportgen.text.corpus_file import checked_corpus
+
+    return None if corpus is None else checked_corpus(corpus, Roots.of(build_dir)).path
+
+
 def _student_option(value: str | None, key: str, profile: dict[str, t.Any]) -> str:
-    """A student field from the command line, else from reportgen.toml, else empty."""
+    """A student field from the command line, else from reportgen.toml, else empty.
+
+    Refused: control and invisible formatting characters (a right-to-left override makes
+    'fdp.exe' display as 'exe.pdf'), bytes that are not UTF-8, and over-long values.
+    """
+    from reportgen.safety import refused_character, shown
+
     chosen = value if value is not None else profile.get(key, "")
+    option = "--student" if key == "id" else f"--{key}"
     if not isinstance(chosen, str):
         raise click.BadParameter(f"{PROFILE_FILE}: student.{key} must be a string.")
-    if CONTROL.search(chosen):
+    problem = refused_character(chosen)
+    if problem is not None:
         raise click.BadParameter(
-            f"{chosen!r} contains control characters.", param_hint=f"--{key}"
+            f"{shown(chosen)} contains {problem}.", param_hint=option
         )
-    if len(chosen) > 64:
+    limit = MAX_FIELD_CHARS[key]
+    if len(chosen) > limit:
         raise click.BadParameter(
-            f"is {len(chosen)} characters long; at most 64 are allowed.",
-            param_hint=f"--{key}",
+            f"is {len(chosen)} characters long; at most {limit} are allowed.",
+            param_hint=option,
         )
     return chosen.strip()
 
@@ -158,7 +176,27 @@ def _setup_logging(verbose: bool) -> None:
     weasy.propagate = False  # its warnings are collected and reported by render.pdf
 
 
-@click.group()
+class _Commands(click.Group):
+    """The command group; refuses arguments that are not UTF-8 before anything parses them.
+
+    On Linux a byte that is not UTF-8 (a GBK file name from a Windows zip) reaches Python
+    as a lone surrogate, which no file, JSON or PDF can hold: one line instead of a crash.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        from reportgen.safety import UnsafeInput, refused_character, shown
+
+        for arg in args:
+            if any(0xD800 <= ord(ch) <= 0xDFFF for ch in arg):
+                problem = refused_character(arg)
+                raise UnsafeInput(
+                    f"The argument {shown(arg)} contains {problem}: rename the file or"
+                    " retype the value in UTF-8."
+                )
+        return super().parse_args(ctx, args)
+
+
+@click.group(cls=_Commands)
 @click.version_option(package_name="reportgen")
 @click.option("-v", "--verbose", is_flag=True, help="Log every step.")
 def main(verbose: bool) -> None:
@@ -231,7 +269,9 @@ def build(
         _student_option(name, "name", student_profile),
         _student_option(major, "major", student_profile),
     )
+    date = _student_option(date, "date", {}) or None
     lab = load_lab(lab_id, seeds=seeds, overrides=overrides)
+    corpus = _checked_corpus(corpus, build_dir)
     options = BuildOptions(
         student=student,
         profile=profile,
@@ -280,6 +320,7 @@ def check(lab_id: str, student_id: str | None, build_dir: Path) -> None:
     from reportgen.check import findings, read_manifest
     from reportgen.lab import load_lab, parse_override
     from reportgen.plan import plan
+    from reportgen.safety import Roots
 
     sid = _student_id(student_id, _load_student_profile())
     lab = load_lab(lab_id)
@@ -294,11 +335,13 @@ def check(lab_id: str, student_id: str | None, build_dir: Path) -> None:
         raise click.ClickException(
             f"The corpus this report was built from, {corpus}, is gone: cannot check it."
         )
+    corpus = _checked_corpus(corpus, build_dir)  # the manifest is data: checked too
     # the runs that build planned
     lab = load_lab(lab_id, seeds=manifest.seeds, overrides=overrides)
+    roots = Roots.of(build_dir)
     planned = {
         r.id: r.key
-        for r in plan(lab, manifest.profile, overrides, corpus, manifest.chosen)
+        for r in plan(lab, manifest.profile, overrides, corpus, manifest.chosen, roots)
     }
     found = findings(manifest, planned, lab)
     _echo_findings(found)
@@ -335,6 +378,7 @@ def status(
     from reportgen.lab import load_lab
 
     lab = load_lab(lab_id, seeds=seeds, overrides=overrides)
+    corpus = _checked_corpus(corpus, build_dir)
     click.echo(describe_status(lab, profile, tuple(overrides), build_dir, corpus))
 
 

@@ -46,6 +46,7 @@ _REGISTRY: dict[str, Experiment] = {}
 CHECKPOINTS_PER_RUN = (
     20  # a run saves its state this many times; an interruption costs ≤ 5%
 )
+MAX_CHECKPOINT_BYTES = 512 * 2**20  # a course model's state is a few MiB
 
 
 def experiment(
@@ -173,24 +174,29 @@ class RunContext:
 
         Call it after building the model (whose random init it then overrides), before training.
         """
-        if self.checkpoint_path is None or not self.checkpoint_path.is_file():
+        path = self.checkpoint_path
+        if path is None or not (path.is_file() or path.is_symlink()):
             return None
+        import io
+
         import torch
 
+        from reportgen.safety import read_own_file
+
         try:
-            payload = torch.load(self.checkpoint_path, weights_only=False)
+            # tensors and plain containers only: a checkpoint's pickle can never run code
+            data = read_own_file(path, path.parent, MAX_CHECKPOINT_BYTES)
+            payload = torch.load(io.BytesIO(data), weights_only=True)
             state: dict[str, t.Any] = payload["state"]
             self.series = payload["series"]
             self.rng.setstate(payload["py_rng"])
             torch.set_rng_state(payload["torch_rng"])
             self._seconds_before = payload["seconds"]
         except Exception as exc:  # a damaged checkpoint only costs the time it saved
-            log.warning(
-                "Checkpoint %s is unreadable (%s); starting over.",
-                self.checkpoint_path,
-                exc,
-            )
-            self.checkpoint_path.unlink(missing_ok=True)
+            log.warning("Checkpoint %s is unreadable (%s); starting over.", path, exc)
+            path.unlink(
+                missing_ok=True
+            )  # reportgen's own name; a link goes, not its target
             return None
         return state
 

@@ -12,7 +12,10 @@ from pathlib import Path
 
 from reportgen.lab import LabSpec, available_labs, load_lab
 from reportgen.paths import EXPERIMENTS_DIR
-from reportgen.store import Store, write_atomic
+from reportgen.safety import Roots, read_own_file
+from reportgen.store import Store, is_key_map, write_atomic
+
+MAX_LATEST_BYTES = 2**20  # a run id → key map of a few KiB
 
 
 def latest_keys_path(build_dir: Path, lab_id: str, profile: str) -> Path:
@@ -29,13 +32,12 @@ def record_latest_keys(
 
 
 def _latest_keys(build_dir: Path, lab_id: str, profile: str) -> dict[str, str]:
+    path = latest_keys_path(build_dir, lab_id, profile)
     try:
-        data = json.loads(
-            latest_keys_path(build_dir, lab_id, profile).read_text(encoding="utf-8")
-        )
+        data = json.loads(read_own_file(path, build_dir, MAX_LATEST_BYTES))
     except (OSError, ValueError):
         return {}
-    return data if isinstance(data, dict) else {}
+    return data if is_key_map(data) else {}
 
 
 def experiment_names(directory: Path = EXPERIMENTS_DIR) -> dict[str, str]:
@@ -90,14 +92,15 @@ def describe_status(
     latest = _latest_keys(build_dir, lab.id, profile)
     lines = [f"{lab.id} ({profile} profile):"]
     left_seconds, unknown = 0.0, 0
-    planned = plan(lab, profile, overrides, corpus)
+    roots = Roots.of(build_dir)
+    planned = plan(lab, profile, overrides, corpus, roots=roots)
     stored = {r.id: store.load(r.key) for r in planned}
     if all(
         stored.values()
     ):  # every source of a choice is stored: choose as a build would
         found = {run_id: r for run_id, r in stored.items() if r is not None}
         chosen = choose_from_results(lab, overrides, found)
-        planned = plan(lab, profile, overrides, corpus, chosen)
+        planned = plan(lab, profile, overrides, corpus, chosen, roots)
         stored |= {r.id: store.load(r.key) for r in planned if r.id not in stored}
     waiting = [r for r in lab.runs if r.id not in stored]
     for run in planned:

@@ -148,6 +148,7 @@ class LabSpec:
 
 
 PROFILES = ("course", "quick")
+FIGURE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 FIGURE_KINDS = {
     "curves": (),
     "bars": (),
@@ -169,11 +170,13 @@ def load_lab(
 ) -> LabSpec:
     """Load and check ``labs/<lab_id>.toml``.
 
+    ``lab_id`` is a shipped lab's id, or the path of a spec file ending in ``.toml`` inside
+    the project folder (docs/security.md) whose name is a lab id.
     ``seeds`` (``--seeds N``) replaces the seed list of every swept group by 0 … N−1.
     ``overrides`` (``--set``) that name a swept parameter of a group (or of the group's
     experiment) replace that grid axis; the others are the planner's (:func:`plan.plan`).
     """
-    path = directory / f"{lab_id}.toml"
+    path = _spec_path(lab_id, directory)
     if not path.is_file():
         import difflib
 
@@ -190,6 +193,35 @@ def load_lab(
     except tomllib.TOMLDecodeError as exc:
         raise LabSpecError(f"Malformed lab spec {path.name}: {exc}.") from None
     return _parse(raw, path, seeds, overrides)
+
+
+# a lab id names folders and files of the build: letters, digits, '-', '_'; not '.' or '..'
+LAB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+MAX_SPEC_BYTES = 2**20
+
+
+def _spec_path(lab_id: str, directory: Path) -> Path:
+    """The spec file of ``lab_id``: ``<directory>/<id>.toml``, or a checked path to one."""
+    from reportgen.safety import Roots, input_file, printable_path
+
+    if LAB_ID.match(lab_id):
+        return directory / f"{lab_id}.toml"
+    shown = printable_path(lab_id, "Lab")
+    if not lab_id.endswith(".toml"):
+        raise LabSpecError(
+            f"{shown!r} is not a lab: give a lab id (letters, digits, '-' and '_'; see"
+            " `reportgen list`) or the path of a lab spec ending in .toml."
+        )
+    try:
+        path = input_file(Path(lab_id), "Lab spec", Roots.of(), MAX_SPEC_BYTES)
+    except FileNotFoundError:
+        raise LabSpecError(f"Lab spec {shown} does not exist.") from None
+    if not LAB_ID.match(path.stem):  # the file's own name, once links are resolved
+        raise LabSpecError(
+            f"Lab spec {shown}: its file name must be a lab id (letters, digits, '-' and"
+            " '_') followed by .toml."
+        )
+    return path
 
 
 class _Reader:
@@ -361,9 +393,12 @@ def _parse(
         if kind in ("by_value", "heatmap") and not fig_groups:
             f.fail("groups", f"a {kind} figure draws swept groups")
         series = f.get("series", (str, list))
+        figure_id = f.get("id", str)
+        if not FIGURE_ID.match(figure_id):  # it names the figure's file
+            f.fail("id", f"expected letters, digits, '-' and '_', got {figure_id!r}")
         figures.append(
             FigureSpec(
-                id=f.get("id", str),
+                id=figure_id,
                 runs=fig_runs,
                 groups=fig_groups,
                 kind=t.cast(FigureKind, kind),

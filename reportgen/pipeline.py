@@ -29,7 +29,14 @@ from reportgen.render.context import Student
 from reportgen.render.fonts import require_fonts
 from reportgen.render.notes import read_notes
 from reportgen.runner import ExecutionSummary, execute
-from reportgen.store import RunResult, Store, remove_orphans
+from reportgen.safety import (
+    Roots,
+    UnsafeInput,
+    claim_build_dir,
+    own_dir,
+    remove_orphans,
+)
+from reportgen.store import RunResult, Store
 
 log = logging.getLogger(__name__)
 
@@ -65,11 +72,26 @@ class BuildOutcome:
     seconds: float
 
 
+# a report's longest sibling, '.<basename>.pdf.inputs.<8>.reportgen.tmp', must fit in the
+# 255 bytes a file name may have (ext4, APFS, NTFS)
+MAX_BASENAME_BYTES = 200
+
+
 def report_basename(student: Student, lab: LabSpec) -> str:
-    """Course naming 学号-姓名-Lab-N, with characters unsafe in file names replaced by '_'."""
+    """Course naming 学号-姓名-Lab-N, with characters unsafe in file names replaced by '_'.
+
+    Raises UnsafeInput when the name is too long to be a file name (counted in bytes).
+    """
     parts = [student.id, student.name] if student.name else [student.id]
     safe = [_UNSAFE_IN_FILENAME.sub("_", p).strip() or "_" for p in parts]
-    return "-".join(safe) + f"-Lab-{lab.number}"
+    basename = "-".join(safe) + f"-Lab-{lab.number}"
+    size = len(basename.encode("utf-8"))
+    if size > MAX_BASENAME_BYTES:
+        raise UnsafeInput(
+            f"The report's file name {basename}.pdf would be {size} bytes long; at most"
+            f" {MAX_BASENAME_BYTES} fit. Shorten --name."
+        )
+    return basename
 
 
 @contextlib.contextmanager
@@ -78,7 +100,7 @@ def build_lock(build_dir: Path) -> t.Iterator[None]:
     import filelock
 
     try:
-        build_dir.mkdir(parents=True, exist_ok=True)
+        claim_build_dir(build_dir)
         lock = filelock.FileLock(build_dir / ".lock", timeout=0)
         with lock:
             yield
@@ -114,6 +136,8 @@ def build(lab: LabSpec, options: BuildOptions) -> BuildOutcome:
     from reportgen.device import resolve_device
 
     started = time.perf_counter()
+    report_basename(options.student, lab)  # a name too long to be a file fails now
+    roots = Roots.of(options.build_dir)  # where input files may come from
     store = Store(options.build_dir / "cache")
     plans = PlanCache(store.root)
     inputs = inputs_digest()
@@ -121,7 +145,13 @@ def build(lab: LabSpec, options: BuildOptions) -> BuildOutcome:
     def plan_key(chosen: Chosen) -> str:
         """The name of the plan of these settings once ``chosen`` is known."""
         return plan_digest(
-            inputs, lab, options.profile, options.overrides, options.corpus, chosen
+            inputs,
+            lab,
+            options.profile,
+            options.overrides,
+            options.corpus,
+            chosen,
+            roots,
         )
 
     stored = (
@@ -129,15 +159,19 @@ def build(lab: LabSpec, options: BuildOptions) -> BuildOutcome:
     )
     if stored is None:
         # everything that can be wrong with the input fails here, before any training
-        planned = plan(lab, options.profile, options.overrides, options.corpus)
+        planned = plan(
+            lab, options.profile, options.overrides, options.corpus, roots=roots
+        )
         device = resolve_device(options.device)
     for o in options.overrides:
         log.info("Overriding: %s.%s = %s", o.target, o.param, o.value)
     require_fonts()
     notes_path = options.notes_path or Path(lab.notes)
-    notes = read_notes(notes_path)
+    notes = read_notes(notes_path, roots)
     with build_lock(options.build_dir):
         try:
+            for folders in _own_folders(lab.id):  # refused now if one is a link
+                own_dir(options.build_dir, *folders)
             orphans = remove_orphans(options.build_dir)
             if orphans:
                 log.info(
@@ -159,6 +193,14 @@ def build(lab: LabSpec, options: BuildOptions) -> BuildOutcome:
             raise ReportgenError(
                 f"Cannot write {where}: {exc.strerror or exc}."
             ) from None
+
+
+def _own_folders(lab_id: str) -> list[tuple[str, ...]]:
+    """The folders a build writes into, below the build folder."""
+    from reportgen.render.report import FIGURES_DIR, MATH_DIR
+
+    cache = [("cache", folder) for folder in ("partial", "plans", "latest")]
+    return [*cache, (lab_id, FIGURES_DIR), (lab_id, MATH_DIR)]
 
 
 def stored_stages(
@@ -201,6 +243,7 @@ def _train(
     plan_key: t.Callable[[Chosen], str],
 ) -> Stages:
     """Train what the store lacks, in one or two stages; remember the plans."""
+    roots = Roots.of(options.build_dir)
     waiting = len(lab.runs) - len(planned)  # runs at a parameter chosen from results
     log.info(
         "Building %s (%s profile) on %s: %d runs planned%s.",
@@ -218,7 +261,9 @@ def _train(
         for group, values in chosen.items():
             shown = ", ".join(f"{k} = {v}" for k, v in values.items())
             log.info("Chosen from the results for %s: %s.", group, shown)
-        planned = plan(lab, options.profile, options.overrides, options.corpus, chosen)
+        planned = plan(
+            lab, options.profile, options.overrides, options.corpus, chosen, roots
+        )
         more, more_summary = execute(
             [r for r in planned if r.id not in results],
             store,
@@ -296,7 +341,7 @@ def render(
     """Figures, Markdown, HTML and PDF from stored results. Imports no torch."""
     from reportgen.render.report import render_report
 
-    out_dir.mkdir(parents=True, exist_ok=True)
+    own_dir(options.build_dir, out_dir.name)
     date = options.date or dt.date.today().isoformat()
     basename = report_basename(options.student, lab)
     return render_report(

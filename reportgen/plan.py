@@ -23,7 +23,9 @@ from reportgen.errors import EnvironmentProblem, ExperimentError, ParamError
 from reportgen.experiment import Experiment, load_experiments
 from reportgen.lab import Choice, LabSpec, Override, RunSpec
 from reportgen.paths import DATA_DIR, PROJECT_ROOT
+from reportgen.safety import Roots
 from reportgen.store import RunResult, canonical_json, run_key, sha256_file
+from reportgen.text.corpus_file import CorpusFile, checked_corpus
 
 # Library code whose changes change results: it enters the key of every experiment importing it.
 KEYED_PACKAGES = (
@@ -55,21 +57,26 @@ def plan(
     overrides: t.Sequence[Override] = (),
     corpus: Path | None = None,
     chosen: Chosen | None = None,
+    roots: Roots | None = None,
 ) -> list[PlannedRun]:
     """Resolve every run of ``lab`` to typed params and a cache key.
 
-    ``corpus`` (``--corpus``) sets the ``corpus`` parameter of every run that declares one;
-    the file's sha256 then enters those runs' keys. Runs with an open choice (see
+    ``corpus`` (``--corpus``) sets the ``corpus`` parameter of every run that declares one.
+    A corpus parameter that names a file (from ``--corpus``, ``--set`` or the spec) is
+    checked like ``--corpus`` (:func:`_user_corpus`: inside ``roots`` — by default the
+    project folder — and readable text), and the file's sha256 enters the run's key. Runs
+    with an open choice (see
     :func:`open_choices`) are checked but left out unless ``chosen`` holds their group.
     Overrides of swept parameters were applied when the lab was loaded (``load_lab``).
     """
     experiments = load_experiments()
+    roots = roots or Roots.of()
     _check_override_targets(lab, overrides)
     _check_corpus_target(lab, experiments, corpus)
-    corpus_hash = sha256_file(corpus) if corpus is not None else None
     hashes: dict[
         str, tuple[str, dict[str, str]]
     ] = {}  # experiment -> (code, data): once each
+    corpus_files: dict[str, CorpusFile] = {}  # each user corpus read once
     planned = []
     for spec in lab.runs:
         if spec.experiment not in experiments:
@@ -104,14 +111,34 @@ def plan(
             hashes[exp.name] = (code_hash(exp), data_hashes(exp))
         code, data = hashes[exp.name]
         if corpus is not None and "corpus" in declared:
-            values["corpus"] = str(corpus.resolve())
-            data = data | {"corpus": t.cast(str, corpus_hash)}
+            values["corpus"] = str(corpus)
         p = params_mod.resolve(exp.params_cls, values, where)
         if waiting:
             continue
+        user_file = _user_corpus(p, roots, corpus_files)
+        if user_file is not None:  # whichever way it came: --corpus, --set or the spec
+            p = dataclasses.replace(p, corpus=str(user_file.path))
+            data = data | {"corpus": user_file.sha256}
         key = run_key(exp.name, code, params_mod.as_dict(p), spec.seed, data)
         planned.append(PlannedRun(spec, exp, p, key))
     return planned
+
+
+def _user_corpus(
+    params: object, roots: Roots, seen: dict[str, CorpusFile]
+) -> CorpusFile | None:
+    """The user file a run's ``corpus`` parameter names, checked; None when it names none.
+
+    Empty, or one of the params class's ``NAMED_CORPORA`` (shipped corpora), names no file.
+    """
+    value = getattr(params, "corpus", "")
+    if not isinstance(value, str) or not value:
+        return None
+    if value in getattr(type(params), "NAMED_CORPORA", ()):
+        return None
+    if value not in seen:
+        seen[value] = checked_corpus(Path(value), roots)
+    return seen[value]
 
 
 def open_choices(spec: RunSpec, overrides: t.Sequence[Override]) -> dict[str, Choice]:

@@ -16,12 +16,16 @@ import json
 import typing as t
 from pathlib import Path
 
+from reportgen.errors import ReportgenError
 from reportgen.lab import LabSpec, Override
 from reportgen.paths import DATA_DIR, EXPERIMENTS_DIR, PROJECT_ROOT
 from reportgen.plan import KEYED_PACKAGES
-from reportgen.store import canonical_json, sha256_file, write_atomic
+from reportgen.safety import Roots, input_file, read_own_file
+from reportgen.store import canonical_json, is_key_map, sha256_file, write_atomic
+from reportgen.text.corpus_file import MAX_CORPUS_BYTES
 
 # the planner itself: a change to how keys are made must never reuse an old plan
+MAX_PLAN_BYTES = 2**20  # a plan is a run id → key map of a few KiB
 PLANNING_CODE = ("plan.py", "params.py", "lab.py", "experiment.py", "store.py")
 
 
@@ -51,18 +55,37 @@ def plan_digest(
     overrides: t.Sequence[Override],
     corpus: Path | None,
     chosen: t.Mapping[str, t.Mapping[str, t.Any]],
+    roots: Roots | None = None,
 ) -> str:
     """sha256 of everything a plan depends on: ``inputs`` (:func:`inputs_digest`) and the
-    settings (see the module docstring)."""
+    settings (see the module docstring), with the content of every corpus file they name."""
     settings = {
         "inputs": inputs,
         "lab": [dataclasses.asdict(r) for r in lab.runs],
         "profile": [profile, lab.profiles.get(profile, {})],
         "overrides": [dataclasses.asdict(o) for o in overrides],
-        "corpus": [str(corpus.resolve()), sha256_file(corpus)] if corpus else None,
+        "corpora": _corpus_hashes(lab, overrides, corpus, roots or Roots.of()),
         "chosen": chosen,
     }
     return hashlib.sha256(canonical_json(settings).encode()).hexdigest()
+
+
+def _corpus_hashes(
+    lab: LabSpec, overrides: t.Sequence[Override], corpus: Path | None, roots: Roots
+) -> dict[str, str]:
+    """sha256 of each file a corpus setting names — ``--corpus``, ``--set X.corpus=…``, a
+    spec's ``params.corpus`` — so that editing one misses the remembered plan."""
+    named = [str(corpus)] if corpus else []
+    named += [o.value for o in overrides if o.param == "corpus"]
+    named += [str(r.params["corpus"]) for r in lab.runs if "corpus" in r.params]
+    hashes = {}
+    for value in named:
+        try:
+            path = input_file(Path(value), "Corpus", roots, MAX_CORPUS_BYTES)
+        except (OSError, ReportgenError):
+            continue  # a shipped corpus's name, or a file the planner will refuse
+        hashes[str(path)] = sha256_file(path)
+    return hashes
 
 
 class PlanCache:
@@ -73,12 +96,11 @@ class PlanCache:
 
     def get(self, digest: str) -> dict[str, str] | None:
         try:
-            keys = json.loads(
-                (self.root / f"{digest}.json").read_text(encoding="utf-8")
-            )
+            path = self.root / f"{digest}.json"
+            keys = json.loads(read_own_file(path, self.root.parent, MAX_PLAN_BYTES))
         except (OSError, ValueError):
             return None  # never remembered, or damaged: plan afresh
-        return keys if isinstance(keys, dict) else None
+        return keys if is_key_map(keys) else None
 
     def put(self, digest: str, keys: t.Mapping[str, str]) -> None:
         self.root.mkdir(parents=True, exist_ok=True)

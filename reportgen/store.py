@@ -4,8 +4,10 @@ Contract:
 - A run key maps to exactly one result, ``<cache>/<key>/result.json``.
 - A result is written to a temporary file in the same folder and renamed into place, so a
   reader sees either no result or a complete one; an interrupted run leaves no entry.
-- An entry that cannot be read (bad JSON, wrong format, checksum mismatch) counts as missing:
-  :meth:`Store.load` reports it and the pipeline reruns the run.
+- An entry that cannot be read (bad JSON or UTF-8, wrong format, checksum mismatch, a folder or
+  a link where the file should be) counts as missing: :meth:`Store.load` reports it and the
+  pipeline reruns the run; :meth:`Store.save` moves a folder or link in the way aside (it
+  deletes nothing it did not write).
 
 The key hashes what determines a result and nothing else (see :func:`run_key`).
 """
@@ -13,18 +15,24 @@ The key hashes what determines a result and nothing else (see :func:`run_key`).
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import hashlib
 import json
 import logging
 import os
+import re
 import tempfile
 import typing as t
 from pathlib import Path
+
+from reportgen.safety import TEMP_SUFFIX, own_dir, read_own_file
+from reportgen.shapes import Shape, check_fields
 
 log = logging.getLogger(__name__)
 
 RESULT_FORMAT = 1
 RESULT_FILE = "result.json"
+MAX_RESULT_BYTES = 64 * 2**20  # the largest course result (digitsum) is under 2 MiB
 
 
 def sha256_file(path: Path) -> str:
@@ -95,14 +103,63 @@ class RunResult:
         data = json.loads(text)
         if not isinstance(data, dict) or data.get("format") != RESULT_FORMAT:
             raise ValueError("unknown result format")
-        body = data["result"]
+        body = data.get("result")
+        if not isinstance(body, dict):
+            raise ValueError("no result in it")
         if data.get("checksum") != _checksum(body):
             raise ValueError("checksum mismatch")
+        _check_shape(body)
         return cls(**body)
+
+
+# what each stored field must be: a planted entry can carry a valid checksum (it has no
+# secret), so the shape is checked before anything renders from it
+_SHAPE: Shape = {
+    "key": str,
+    "experiment": str,
+    "params": dict,
+    "seed": int,
+    "status": str,
+    "device": str,
+    "device_name": str,
+    "torch_version": str,
+    "started_at": str,
+    "wall_seconds": (int, float),
+    "sources": dict,
+    "metrics": dict,
+    "series": dict,
+    "samples": dict,
+    "tables": dict,
+    "diverged_at": (int, type(None)),
+}
+
+
+def _check_shape(body: dict[str, t.Any]) -> None:
+    """Raise ValueError unless ``body`` has exactly the fields of a result, of their types."""
+    check_fields(body, _SHAPE)
+    if body["status"] not in ("ok", "diverged"):
+        raise ValueError(f"unknown status {body['status']!r}")
+    for name, points in body["series"].items():
+        if not isinstance(points, list) or not all(
+            isinstance(p, list) and len(p) == 2 for p in points
+        ):
+            raise ValueError(f"series {name!r} is not a list of (step, value) points")
+    if not all(isinstance(v, str) for v in [*body["samples"].values()]):
+        raise ValueError("a sample is not text")
 
 
 def _checksum(body: dict[str, t.Any]) -> str:
     return hashlib.sha256(canonical_json(body).encode()).hexdigest()
+
+
+KEY = re.compile(r"^[0-9a-f]{64}$")
+
+
+def is_key_map(data: object) -> t.TypeGuard[dict[str, str]]:
+    """Whether ``data`` (read back from a plan or latest-keys file) maps run ids to keys."""
+    return isinstance(data, dict) and all(
+        isinstance(v, str) and KEY.match(v) for v in data.values()
+    )
 
 
 class Store:
@@ -120,42 +177,57 @@ class Store:
 
     def load(self, key: str) -> RunResult | None:
         """The stored result for ``key``; None when missing or unreadable (logged once)."""
-        path = self.path_for(key)
         try:
-            text = path.read_text(encoding="utf-8")
+            data = read_own_file(self.path_for(key), self.root, MAX_RESULT_BYTES)
         except FileNotFoundError:
             return None
+        except (ValueError, OSError) as exc:
+            return _corrupt(key, str(exc))
         try:
-            result = RunResult.from_json(text)
-        except (ValueError, KeyError, TypeError) as exc:
-            log.warning(
-                "Cache entry %s is corrupt (%s); it will be rerun.", key[:12], exc
-            )
-            return None
+            result = RunResult.from_json(data.decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            return _corrupt(key, f"not UTF-8 at byte {exc.start}")
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            return _corrupt(key, str(exc) or type(exc).__name__)
         if result.key != key:
-            log.warning("Cache entry %s holds another key; it will be rerun.", key[:12])
-            return None
+            return _corrupt(key, "it holds another key")
         return result
 
     def save(self, result: RunResult) -> Path:
         """Write a result atomically: temp file in the entry folder, fsync, rename."""
-        path = self.path_for(result.key)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        entry = self.root / result.key
+        if entry.is_symlink() or (entry.exists() and not entry.is_dir()):
+            _move_aside(entry)
+        path = own_dir(self.root.parent, self.root.name, result.key) / RESULT_FILE
+        if path.is_symlink() or path.is_dir():
+            _move_aside(path)
         write_atomic(path, result.to_json())
         self.checkpoint_for(result.key).unlink(missing_ok=True)
         return path
 
     def keys(self) -> list[str]:
-        if not self.root.is_dir():
+        """Keys of the entries in the store's own folders (links are not followed)."""
+        if not self.root.is_dir() or self.root.is_symlink():
             return []
         return sorted(
-            p.parent.name
-            for p in self.root.glob(f"*/{RESULT_FILE}")
-            if len(p.parent.name) == 64
+            entry.name
+            for entry in self.root.iterdir()
+            if len(entry.name) == 64 and entry.is_dir() and not entry.is_symlink()
         )
 
 
-TEMP_SUFFIX = ".tmp"
+def _corrupt(key: str, why: str) -> RunResult | None:
+    """Report a damaged entry once; it counts as missing, so its run trains again."""
+    log.warning("Cache entry %s is corrupt (%s); it will be rerun.", key[:12], why)
+    return None
+
+
+def _move_aside(path: Path) -> None:
+    """Rename a damaged entry (a folder or a link where a result belongs) out of the way."""
+    stamp = dt.datetime.now().strftime("%Y%m%dT%H%M%S%f")
+    target = path.with_name(f"{path.name}.damaged-{stamp}")
+    path.rename(target)
+    log.warning("Moved %s aside to %s; it is not reportgen's.", path, target.name)
 
 
 def write_atomic(path: Path, text: str | bytes) -> None:
@@ -167,8 +239,8 @@ def write_atomic(path: Path, text: str | bytes) -> None:
 def write_atomic_with(path: Path, write: t.Callable[[t.BinaryIO], object]) -> None:
     """Call ``write(file)`` on a temp file beside ``path``, fsync it, rename it into place.
 
-    A crash leaves at worst a hidden ``.<name>.*.tmp`` file, which :func:`remove_orphans`
-    deletes at the start of the next build.
+    A crash leaves at worst a hidden ``.<name>.<random>.reportgen.tmp`` file, which
+    :func:`reportgen.safety.remove_orphans` deletes at the start of the next build.
     """
     fd, tmp = tempfile.mkstemp(
         dir=path.parent, prefix=f".{path.name}.", suffix=TEMP_SUFFIX
@@ -187,11 +259,3 @@ def write_atomic_with(path: Path, write: t.Callable[[t.BinaryIO], object]) -> No
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-
-
-def remove_orphans(folder: Path) -> int:
-    """Delete temp files that an interrupted write left under ``folder``; return how many."""
-    orphans = list(folder.rglob(f".*{TEMP_SUFFIX}")) if folder.is_dir() else []
-    for path in orphans:
-        path.unlink(missing_ok=True)
-    return len(orphans)

@@ -117,7 +117,7 @@ BAD_INPUTS = {
     "name with control characters": (
         [*GOOD, "--name", "杨\x07跃浙"],
         None,
-        "Error: Invalid value for --name: '杨\\x07跃浙' contains control characters.",
+        "Error: Invalid value for --name: '杨\\x07跃浙' contains a control character (U+0007).",
     ),
     "malformed reportgen.toml": (
         ["build", "lab4"],
@@ -148,7 +148,7 @@ BAD_INPUTS = {
     "corpus missing": (
         [*GOOD, "--corpus", "{tmp}/none.txt"],
         None,
-        "Error: Invalid value for '--corpus': Corpus {tmp}/none.txt does not exist.",
+        "Error: Corpus {tmp}/none.txt does not exist.",
     ),
     "corpus empty": (
         [*GOOD, "--corpus", "{tmp}/c.txt"],

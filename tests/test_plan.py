@@ -177,9 +177,13 @@ def test_unknown_lab_suggests_a_close_one() -> None:
         load_lab("lab5")
 
 
-def test_plan_digest_follows_every_setting(tmp_path: Path) -> None:
+def test_plan_digest_follows_every_setting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A remembered plan is found again only under the very same settings."""
     from functools import partial
+
+    monkeypatch.chdir(tmp_path)  # the project folder: the corpus below is inside it
 
     from reportgen.plan_cache import inputs_digest, plan_digest
 

@@ -40,7 +40,7 @@ def test_corrupt_entry_is_reported_and_rerun(quick_build: QuickBuild) -> None:
 
 
 def test_orphaned_temp_files_are_cleaned(quick_build: QuickBuild) -> None:
-    orphan = quick_build.build_dir / "cache" / ".result.json.abc123.tmp"
+    orphan = quick_build.build_dir / "cache" / ".result.json.abc_1234.reportgen.tmp"
     orphan.write_text("half a result")
     assert quick_build.build().exit_code == 0
     assert not orphan.exists()

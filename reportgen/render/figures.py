@@ -13,6 +13,7 @@ import concurrent.futures.process
 import dataclasses
 import functools
 import multiprocessing
+import re
 import typing as t
 import warnings
 from pathlib import Path
@@ -22,6 +23,8 @@ from reportgen.lab import FigureSpec, LabSpec
 from reportgen.store import RunResult, canonical_json, write_atomic_with
 
 PLOTS = Path(__file__).with_name("plots.py")
+# a figure's file: '<figure id>-<16 hex digits of its inputs>.png'
+FIGURE_FILE = re.compile(r"^[A-Za-z0-9_-]+-[0-9a-f]{16}\.png$")
 FIGURE_DPI = 200  # sharp in print at the report's figure width (≈ 14 cm)
 
 STYLE: dict[str, t.Any] = {
@@ -54,16 +57,16 @@ def figure_files(
 
     The digest covers the figure's spec, the runs' series, labels and statuses, the style
     and the matplotlib version, so a figure whose file exists is current and is not drawn
-    again; every other file in ``out_dir`` is an older version and goes.
+    again; every other figure file in ``out_dir`` (a name reportgen gives, see
+    :data:`FIGURE_FILE`) is an older version and goes. Other files are left alone.
     """
-    out_dir.mkdir(parents=True, exist_ok=True)
     names = {
         spec.id: f"{spec.id}-{_inputs_digest(spec, lab, results)[:16]}.png"
         for spec in lab.figures
     }
-    for old in out_dir.iterdir():  # the folder is the figures'
-        if old.is_file() and old.name not in names.values():
-            old.unlink()
+    for old in out_dir.iterdir():
+        if FIGURE_FILE.match(old.name) and old.name not in names.values():
+            old.unlink()  # a link goes, never what it points to
     missing = tuple(i for i, name in names.items() if not (out_dir / name).is_file())
     paths = {i: f"{out_dir.name}/{name}" for i, name in names.items()}
     return FigureFiles(out_dir, paths, missing)

@@ -21,6 +21,7 @@ _REWRITES = [(re.compile(r"\\tanh\b"), r"\\operatorname{tanh}")]
 _CJK = re.compile(r"[\u3000-\u9fff\uff00-\uffef]")
 # how formulas are drawn is part of their files' names: a new way of drawing, new files
 _DRAWING = "ziamath svg1.1"
+_FORMULA_FILE = re.compile(r"^[0-9a-f]{16}\.svg$")
 
 
 def formula_svg(latex: str, out_dir: Path, display: bool) -> str:
@@ -46,13 +47,16 @@ def formula_svg(latex: str, out_dir: Path, display: bool) -> str:
             raise RenderError(
                 f"Formula {latex!r} could not be rendered: {exc}"
             ) from exc
-        out_dir.mkdir(parents=True, exist_ok=True)
         write_atomic(path, svg)
     return path.name
 
 
 def prune_formulas(out_dir: Path, html: str) -> None:
-    """Delete the formula files in ``out_dir`` that ``html`` no longer shows."""
-    for path in out_dir.glob("*.svg"):
-        if f'src="{out_dir.name}/{path.name}"' not in html:
-            path.unlink()
+    """Delete the formula files in ``out_dir`` that ``html`` no longer shows (only names
+    :func:`formula_svg` gives; other files are left alone)."""
+    for path in out_dir.iterdir():
+        if (
+            _FORMULA_FILE.match(path.name)
+            and f'src="{out_dir.name}/{path.name}"' not in html
+        ):
+            path.unlink()  # a link goes, never what it points to

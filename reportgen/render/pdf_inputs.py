@@ -18,9 +18,12 @@ def _inputs_digest(html: str, base_dir: Path) -> str:
     h = hashlib.sha256(
         importlib.metadata.version("weasyprint").encode() + html.encode()
     )
+    root = base_dir.resolve()
     for src in sorted(set(re.findall(r'src="([^"]+)"', html))):
-        path = base_dir / src
-        h.update(src.encode() + (path.read_bytes() if path.is_file() else b"missing"))
+        path = (base_dir / src).resolve()
+        # only the report's own files: the PDF's fetcher refuses every other (render.pdf)
+        ours = path.is_relative_to(root) and path.is_file()
+        h.update(src.encode() + (path.read_bytes() if ours else b"not the report's"))
     return h.hexdigest()
 
 

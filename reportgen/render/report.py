@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import typing as t
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from reportgen.render.context import (
 from reportgen.render.figures import BackgroundFigures, figure_files
 from reportgen.render.sweeps import Sweep, format_spread, sweep
 from reportgen.render.verse import poem_markdown
+from reportgen.safety import TEMP_SUFFIX, own_dir
 from reportgen.store import RunResult, write_atomic
 
 FIGURES_DIR = "figures"
@@ -48,7 +50,7 @@ def render_report(
     from reportgen.render.pdf_inputs import pdf_is_current, record_pdf_inputs
     from reportgen.render.templates import html_env, markdown_env
 
-    files = figure_files(lab, results, out_dir / FIGURES_DIR)
+    files = figure_files(lab, results, own_dir(out_dir, FIGURES_DIR))
     # missing figures are drawn in a worker while the text and the PDF are prepared
     with BackgroundFigures(lab, results, files) as figures:
         warnings = []
@@ -99,7 +101,7 @@ def render_report(
         markdown_path = out_dir / f"{basename}.md"
         write_atomic(markdown_path, text)
 
-        body = to_html(text, out_dir / MATH_DIR)
+        body = to_html(text, own_dir(out_dir, MATH_DIR))
         prune_formulas(out_dir / MATH_DIR, body)  # e.g. after a template edit
         css = (TEMPLATES_DIR / "report.css").read_text(encoding="utf-8")
         html = (
@@ -117,7 +119,7 @@ def render_report(
         if files.missing or not pdf_is_current(pdf_path, html, out_dir):
             from reportgen.render.pdf import write_pdf  # imports WeasyPrint
 
-            tmp_pdf = out_dir / f".{basename}.pdf.tmp"
+            tmp_pdf = out_dir / f".{basename}.pdf.{os.urandom(4).hex()}{TEMP_SUFFIX}"
             try:
                 write_pdf(html, out_dir, tmp_pdf, before_file=figures.wait_for)
             except RenderError:

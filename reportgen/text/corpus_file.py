@@ -14,6 +14,7 @@ import zipfile
 from pathlib import Path
 
 from reportgen.errors import ReportgenError
+from reportgen.safety import Roots, input_file
 
 
 class CorpusError(ReportgenError):
@@ -95,3 +96,15 @@ def read_corpus_file(path: Path) -> CorpusFile:
         ) from None
     blob = hashlib.sha1(b"blob %d\0" % len(raw) + raw).hexdigest()
     return CorpusFile(path, text, digest, hashlib.sha256(raw).hexdigest(), blob, member)
+
+
+MAX_CORPUS_BYTES = 64 * 2**20  # the course corpora are under 1 MiB
+
+
+def checked_corpus(path: Path, roots: Roots) -> CorpusFile:
+    """A user's corpus file: inside ``roots`` once links are resolved, then read and checked."""
+    try:
+        resolved = input_file(path, "Corpus", roots, MAX_CORPUS_BYTES)
+    except FileNotFoundError:
+        raise CorpusError(f"Corpus {path} does not exist.") from None
+    return read_corpus_file(resolved)

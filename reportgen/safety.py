@@ -1,0 +1,225 @@
+"""Where reportgen may read, write and delete, and which text may reach a file name.
+
+The threat model is docs/security.md: a student's own files, and a teaching assistant building
+a folder a student handed in. Input files (notes, corpora, lab specs) are read only from inside
+the *allowed roots* — the project folder (the folder reportgen runs from) and the build folder
+— after every symbolic link is resolved. Inside the build folder reportgen writes only into
+folders it made itself (never through a link), and deletes only files it names itself.
+
+Every check here ends in one :class:`UnsafeInput` line that names the path or field.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import stat
+import unicodedata
+from pathlib import Path
+
+from reportgen.errors import ReportgenError
+
+BUILD_MARKER = ".reportgen-build"  # written into every build folder reportgen makes
+# a folder of builds from before the marker existed: the build lock and the cache
+_LEGACY_BUILD = (".lock", "cache")
+
+
+class UnsafeInput(ReportgenError):
+    """Raised for a path outside the allowed roots, a link out of the build folder, a foreign
+    folder as build folder, or a text field that could spoof a file name."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Roots:
+    """The folders input files may come from, resolved (symlinks followed)."""
+
+    folders: tuple[Path, ...]
+
+    @classmethod
+    def of(cls, *folders: Path) -> Roots:
+        """The project folder (the working directory) and ``folders`` (e.g. the build folder)."""
+        return cls(tuple(p.resolve() for p in (Path.cwd(), *folders)))
+
+    def describe(self) -> str:
+        return " or ".join(str(p) for p in self.folders)
+
+
+def input_file(path: Path, what: str, roots: Roots, max_bytes: int) -> Path:
+    """``path`` resolved, checked to be a regular file of at most ``max_bytes`` inside
+    ``roots``; raises UnsafeInput (outside, too large) or FileNotFoundError (absent)."""
+    shown = printable_path(path, what)
+    resolved = path.resolve()
+    if not any(resolved.is_relative_to(root) for root in roots.folders):
+        via = f" (a link to {resolved})" if resolved != path.absolute() else ""
+        raise UnsafeInput(
+            f"{what} {shown}{via} is outside the project folder: reportgen reads input"
+            f" files only from {roots.describe()}. Copy the file into your project folder."
+        )
+    info = resolved.stat()  # FileNotFoundError: the caller's "missing" case
+    if not stat.S_ISREG(info.st_mode):
+        raise UnsafeInput(f"{what} {shown} is not a regular file.")
+    if info.st_size > max_bytes:
+        raise UnsafeInput(
+            f"{what} {shown} is {info.st_size / 2**20:.1f} MiB; the limit is"
+            f" {max_bytes / 2**20:g} MiB."
+        )
+    return resolved
+
+
+def read_own_file(path: Path, root: Path, max_bytes: int) -> bytes:
+    """The bytes of a file reportgen wrote under ``root`` (a cache entry, a plan, a manifest).
+
+    Raises FileNotFoundError when it is absent and ValueError (a damaged entry) when it is a
+    link out of ``root``, not a regular file, or larger than ``max_bytes``.
+    """
+    if not path.resolve().is_relative_to(root.resolve()):
+        raise ValueError(f"a link out of {root}")
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except IsADirectoryError:
+        raise ValueError("a folder, not a file") from None
+    except OSError as exc:
+        if isinstance(exc, FileNotFoundError):
+            raise
+        raise ValueError(exc.strerror or str(exc)) from None
+    with os.fdopen(fd, "rb") as f:
+        info = os.fstat(f.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise ValueError("not a regular file")
+        data = f.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise ValueError(f"larger than {max_bytes / 2**20:g} MiB")
+    return data
+
+
+def own_dir(root: Path, *parts: str) -> Path:
+    """``root/parts…``, each folder made if absent; a link or a file in the way is refused.
+
+    ``root`` itself is the build folder, checked once by :func:`claim_build_dir`.
+    """
+    folder = root
+    for part in parts:
+        folder = folder / part
+        if folder.is_symlink():
+            raise UnsafeInput(
+                f"{folder} is a symbolic link; reportgen never writes through a link in"
+                " its build folder. Remove the link and build again."
+            )
+        try:
+            folder.mkdir(exist_ok=True)
+        except FileExistsError:
+            raise UnsafeInput(
+                f"{folder} is in the way: reportgen needs a folder there. Remove it and"
+                " build again."
+            ) from None
+    return folder
+
+
+def claim_build_dir(build_dir: Path) -> None:
+    """Make sure ``build_dir`` is a folder reportgen may fill and clean, and mark it.
+
+    Accepted: a new or empty folder, one with reportgen's marker file, or a build folder of
+    an earlier version (lock file and cache). Refused: a link, a file, any other folder —
+    reportgen deletes what it left half-written below its build folder, and must not do that
+    in a folder of someone's documents.
+    """
+    shown = printable_path(build_dir, "--build-dir")
+    if build_dir.is_symlink():
+        raise UnsafeInput(
+            f"The build folder {shown} is a symbolic link; pass the folder it points to"
+            " with --build-dir."
+        )
+    if build_dir.exists() and not build_dir.is_dir():
+        raise UnsafeInput(f"The build folder {shown} is a file, not a folder.")
+    marker = build_dir / BUILD_MARKER
+    if build_dir.is_dir() and not marker.is_file():
+        names = {p.name for p in build_dir.iterdir()}
+        legacy = all((build_dir / n).exists() for n in _LEGACY_BUILD)
+        if names and not legacy:
+            raise UnsafeInput(
+                f"{shown} is not a reportgen build folder (it holds other files, and no"
+                f" {BUILD_MARKER}); pass a new or empty folder with --build-dir."
+            )
+    build_dir.mkdir(parents=True, exist_ok=True)
+    if not marker.is_file():
+        marker.write_text(
+            "reportgen build folder: reportgen may clean what it made here\n"
+        )
+
+
+# Unicode categories that must never reach a file name or a header field: controls (Cc),
+# format characters (Cf: bidi overrides, zero-width spaces), surrogates (Cs: bytes that were
+# not UTF-8 on the command line), private use (Co) and unassigned code points (Cn).
+_REFUSED_CATEGORIES = {
+    "Cc": "a control character",
+    "Cf": "an invisible formatting character",
+    "Cs": "bytes that are not UTF-8",
+    "Co": "a private-use character",
+    "Cn": "an unassigned code point",
+}
+
+
+def refused_character(text: str) -> str | None:
+    """What is wrong with the first refused character of ``text``, or None."""
+    for ch in text:
+        category = unicodedata.category(ch)
+        if category in _REFUSED_CATEGORIES:
+            return f"{_REFUSED_CATEGORIES[category]} ({_code_point(ch)})"
+    return None
+
+
+def shown(text: str) -> str:
+    """``text`` quoted, with each refused character escaped (``'杨\\x07跃浙'``)."""
+    return (
+        "'"
+        + "".join(
+            ascii(ch)[1:-1] if unicodedata.category(ch) in _REFUSED_CATEGORIES else ch
+            for ch in text
+        )
+        + "'"
+    )
+
+
+def printable_path(path: Path | str, what: str) -> str:
+    """``path`` as text; a path whose name is not UTF-8 (or has controls) is refused."""
+    text = str(path)
+    problem = refused_character(text)
+    if problem is not None:
+        raise UnsafeInput(
+            f"{what} {shown(text)} contains {problem}; rename it with plain UTF-8"
+            " characters."
+        )
+    return text
+
+
+def _code_point(ch: str) -> str:
+    if 0xDC80 <= ord(ch) <= 0xDCFF:  # surrogateescape: the byte that was not UTF-8
+        return f"byte 0x{ord(ch) - 0xDC00:02x}"
+    return f"U+{ord(ch):04X}"
+
+
+# reportgen's own temporary files: '.<name>.<8 random>.reportgen.tmp' (see store.write_atomic)
+TEMP_SUFFIX = ".reportgen.tmp"
+_OWN_TEMP = re.compile(r"^\..+\.[a-z0-9_]{8}" + re.escape(TEMP_SUFFIX) + "$")
+
+
+def is_own_temp(name: str) -> bool:
+    """Whether ``name`` is a temporary file reportgen's atomic writes make."""
+    return _OWN_TEMP.match(name) is not None
+
+
+def remove_orphans(build_dir: Path) -> int:
+    """Delete reportgen's own temporary files left below ``build_dir``; return how many.
+
+    Only files named like :func:`is_own_temp`, in real folders (links are not followed).
+    """
+    removed = 0
+    for folder, subfolders, files in os.walk(build_dir, followlinks=False):
+        subfolders[:] = [d for d in subfolders if not (Path(folder) / d).is_symlink()]
+        for name in files:
+            path = Path(folder) / name
+            if is_own_temp(name) and not path.is_symlink():
+                path.unlink(missing_ok=True)
+                removed += 1
+    return removed
