@@ -14,7 +14,8 @@ import typing as t
 from pathlib import Path
 
 from reportgen.lab import LabSpec
-from reportgen.store import RunResult, write_atomic
+from reportgen.staged import StagedFiles
+from reportgen.store import RunResult
 
 
 @dataclasses.dataclass(frozen=True)
@@ -51,8 +52,9 @@ def manifest_path(build_dir: Path, lab_id: str, student_id: str) -> Path:
     return build_dir / lab_id / f".build-{student_id}.json"
 
 
-def write_manifest(build_dir: Path, manifest: Manifest) -> None:
-    write_atomic(
+def write_manifest(staged: StagedFiles, build_dir: Path, manifest: Manifest) -> None:
+    """Stage the manifest with the report it describes (committed last, after the PDF)."""
+    staged.write(
         manifest_path(build_dir, manifest.lab, manifest.student["id"]),
         manifest.to_json(),
     )
