@@ -29,6 +29,7 @@ from reportgen.preflight import check_notes
 from reportgen.render.context import Student
 from reportgen.render.math import FORMULA_SHOWN
 from reportgen.render.pdf_inputs import digest_path
+from reportgen.staged import StagedFiles
 
 
 @pytest.mark.parametrize(
@@ -317,3 +318,18 @@ def test_an_image_the_pdf_would_refuse_is_refused_first(
 def test_an_image_in_the_report_folder_passes(tmp_path: Path) -> None:
     (tmp_path / "mine.png").write_bytes(b"\x89PNG")
     check_notes((Path("n.md"), Markup("![图](mine.png)\n")), tmp_path / "math")
+
+
+def test_staged_files_replace_nothing_when_one_target_cannot_be_replaced(
+    tmp_path: Path,
+) -> None:
+    first, second = tmp_path / "r.md", tmp_path / "r.pdf"
+    first.write_text("old", encoding="utf-8")
+    second.mkdir()
+    with StagedFiles() as staged:
+        staged.write(first, "new")
+        staged.write(second, "new")
+        with pytest.raises(RenderError, match="it is a folder"):
+            staged.commit()
+    assert first.read_text(encoding="utf-8") == "old" and second.is_dir()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.md", "r.pdf"]
