@@ -21,7 +21,7 @@ from torch import nn
 
 from reportgen.data.digitsum import LENGTHS, NUM_CLASSES, generate
 from reportgen.experiment import RunContext, experiment
-from reportgen.params import require
+from reportgen.params import require, require_at_least
 from reportgen.train.classifier import ClassifierParams, Split, train_classifier
 
 Cell = t.Literal["srn", "residual", "lstm"]
@@ -37,6 +37,7 @@ class Params(ClassifierParams):
     def __post_init__(self) -> None:
         super().__post_init__()
         require(self.length >= 3, f"length must be at least 3, got {self.length}")
+        require_at_least(self, 1, "embedding_size", "num_hiddens")
 
 
 class SRN(nn.Module):
@@ -119,6 +120,9 @@ class CheckParams:
     num_hiddens: int = 32
     batch_size: int = 8
     repeats: int = 200  # forward passes timed per length; the median is reported
+
+    def __post_init__(self) -> None:
+        require_at_least(self, 1, "input_size", "num_hiddens", "batch_size", "repeats")
 
 
 def median_seconds(fn: t.Callable[[], object], repeats: int) -> float:

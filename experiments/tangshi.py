@@ -17,7 +17,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from reportgen.experiment import RunContext, experiment
-from reportgen.params import require, require_at_least
+from reportgen.params import require, require_at_least, require_temperature
 from reportgen.paths import DATA_DIR
 from reportgen.text.corpus_file import identify, read_corpus_file
 from reportgen.text.poems import (
@@ -76,6 +76,7 @@ class Params(PoemTrainParams):
             f"max_chars ({self.max_chars}) must be at least min_chars ({self.min_chars})",
         )
         require(bool(self.begin_chars), "begin_chars must hold at least one character")
+        require_temperature(self.temperature)
         require(
             self.corpus in NAMED_CORPORA or Path(self.corpus).is_file(),
             f"corpus must be {' or '.join(NAMED_CORPORA)} or a poem file (--corpus),"

@@ -10,7 +10,7 @@ import dataclasses
 import random
 
 from reportgen.experiment import RunContext, experiment
-from reportgen.params import require
+from reportgen.params import require, require_at_least, require_one_minibatch
 from reportgen.paths import DATA_DIR
 from reportgen.text.corpus import (
     Vocab,
@@ -35,6 +35,11 @@ class Params:
 
     def __post_init__(self) -> None:
         require(self.top_k >= 1, f"top_k must be at least 1, got {self.top_k}")
+        require_at_least(
+            self, 1, "batch_size", "num_steps", "toy_batch_size", "toy_num_steps"
+        )
+        require_one_minibatch(self, "max_tokens", "batch_size", "num_steps")
+        require_one_minibatch(self, "toy_length", "toy_batch_size", "toy_num_steps")
 
 
 @experiment("text_preprocessing", params=Params, data=["timemachine.txt"])

@@ -16,7 +16,8 @@ from pathlib import Path
 from reportgen.lab import LabSpec
 from reportgen.safety import read_own_file
 from reportgen.shapes import Shape, check_fields
-from reportgen.store import RunResult, write_atomic
+from reportgen.staged import StagedFiles
+from reportgen.store import RunResult
 
 
 @dataclasses.dataclass(frozen=True)
@@ -53,8 +54,9 @@ def manifest_path(build_dir: Path, lab_id: str, student_id: str) -> Path:
     return build_dir / lab_id / f".build-{student_id}.json"
 
 
-def write_manifest(build_dir: Path, manifest: Manifest) -> None:
-    write_atomic(
+def write_manifest(staged: StagedFiles, build_dir: Path, manifest: Manifest) -> None:
+    """Stage the manifest with the report it describes (committed last, after the PDF)."""
+    staged.write(
         manifest_path(build_dir, manifest.lab, manifest.student["id"]),
         manifest.to_json(),
     )

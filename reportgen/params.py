@@ -13,6 +13,9 @@ import typing as t
 from reportgen.errors import ParamError
 
 ParamValue = int | float | bool | str
+# sampling temperatures other than 0 (greedy): below, scores / T overflows to inf and the
+# softmax to NaN; above, a banned token's -inf / T is NaN; a course samples at 0.5 … 1.5
+TEMPERATURE_RANGE = (0.01, 100.0)
 
 
 def field_types(params_cls: type) -> dict[str, t.Any]:
@@ -103,3 +106,26 @@ def require_at_least(params: object, minimum: int, *names: str) -> None:
     for name in names:
         value = getattr(params, name)
         require(value >= minimum, f"{name} must be at least {minimum}, got {value}")
+
+
+def require_temperature(temperature: float) -> None:
+    """A sampling temperature: 0 (greedy) or within :data:`TEMPERATURE_RANGE`."""
+    low, high = TEMPERATURE_RANGE
+    require(
+        temperature == 0 or low <= temperature <= high,
+        f"temperature must be 0 (greedy) or between {low:g} and {high:g}, got {temperature}",
+    )
+
+
+def require_one_minibatch(
+    params: object, tokens: str, batch_size: str, num_steps: str
+) -> None:
+    """Field ``tokens`` must exceed (``batch_size`` + 1) × ``num_steps``: enough tokens for
+    one minibatch at any offset of the sequence iterators (reportgen/text/iterators.py)."""
+    have, rows, steps = (getattr(params, n) for n in (tokens, batch_size, num_steps))
+    need = (rows + 1) * steps
+    require(
+        have > need,
+        f"{tokens} ({have}) must exceed ({batch_size} + 1) × {num_steps} ({need})"
+        " to fill one minibatch at any offset",
+    )

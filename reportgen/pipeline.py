@@ -18,13 +18,21 @@ from pathlib import Path
 
 from markupsafe import Markup
 
-from reportgen.check import Finding, Manifest, findings, run_states, write_manifest
+from reportgen.check import (
+    Finding,
+    Manifest,
+    findings,
+    manifest_path,
+    run_states,
+    write_manifest,
+)
 from reportgen.errors import ReportgenError
 from reportgen.inventory import record_latest_keys
 from reportgen.lab import LabSpec, Override
 from reportgen.paths import DEFAULT_BUILD_DIR
 from reportgen.plan import Chosen, PlannedRun, choose_from_results, plan
 from reportgen.plan_cache import PlanCache, inputs_digest, plan_digest
+from reportgen.preflight import preflight
 from reportgen.render.context import Student
 from reportgen.render.fonts import require_fonts
 from reportgen.render.notes import read_notes
@@ -36,6 +44,7 @@ from reportgen.safety import (
     own_dir,
     remove_orphans,
 )
+from reportgen.staged import StagedFiles
 from reportgen.store import RunResult, Store
 
 log = logging.getLogger(__name__)
@@ -178,6 +187,7 @@ def build(lab: LabSpec, options: BuildOptions) -> BuildOutcome:
                     "Removed %d temporary file(s) left by an interrupted build.",
                     orphans,
                 )
+            _preflight(lab, options, (notes_path, notes))
             if stored is None:
                 stored = _train(lab, options, store, planned, device, plans, plan_key)
             else:
@@ -307,10 +317,13 @@ def _render_stage(
     found = findings(manifest, keys, lab, built=False)
     if options.strict and any(f.blocking for f in found):
         raise SubmissionBlocked(found)
-    markdown_path, pdf_path, warnings = render(
-        lab, list(keys), results, chosen, options, notes, out_dir
-    )
-    write_manifest(options.build_dir, manifest)
+    # the .md, the .pdf and the manifest are replaced together: all new or all old
+    with StagedFiles() as staged:
+        markdown_path, pdf_path, warnings = render(
+            lab, list(keys), results, chosen, options, notes, out_dir, staged
+        )
+        write_manifest(staged, options.build_dir, manifest)
+        staged.commit()
     return BuildOutcome(
         markdown_path,
         pdf_path,
@@ -337,12 +350,13 @@ def render(
     options: BuildOptions,
     notes: tuple[Path, Markup | None],
     out_dir: Path,
+    staged: StagedFiles,
 ) -> tuple[Path, Path, list[str]]:
-    """Figures, Markdown, HTML and PDF from stored results. Imports no torch."""
+    """Figures, Markdown, HTML and PDF from stored results, staged in ``staged``. Imports
+    no torch."""
     from reportgen.render.report import render_report
 
     own_dir(options.build_dir, out_dir.name)
-    date = options.date or dt.date.today().isoformat()
     basename = report_basename(options.student, lab)
     return render_report(
         lab,
@@ -351,8 +365,35 @@ def render(
         chosen,
         options.student,
         options.profile,
-        date,
+        report_date(options),
         notes,
         out_dir,
         basename,
+        staged,
     )
+
+
+def report_date(options: BuildOptions) -> str:
+    """实验日期: ``--date``, or today."""
+    return options.date or dt.date.today().isoformat()
+
+
+def _preflight(
+    lab: LabSpec, options: BuildOptions, notes: tuple[Path, Markup | None]
+) -> None:
+    """What rendering would refuse, asked before any training (see reportgen.preflight)."""
+    from reportgen.render.report import report_paths
+
+    out_dir = options.build_dir / lab.id
+    student = options.student
+    fields = {
+        "--student": student.id,
+        "--name": student.name,
+        "--major": student.major,
+        "--date": report_date(options),
+    }
+    outputs = [
+        *report_paths(out_dir, report_basename(student, lab)),
+        manifest_path(options.build_dir, lab.id, student.id),
+    ]
+    preflight(lab, fields, notes, out_dir, outputs)

@@ -242,14 +242,7 @@ def write_atomic_with(path: Path, write: t.Callable[[t.BinaryIO], object]) -> No
     A crash leaves at worst a hidden ``.<name>.<random>.reportgen.tmp`` file, which
     :func:`reportgen.safety.remove_orphans` deletes at the start of the next build.
     """
-    fd, tmp = tempfile.mkstemp(
-        dir=path.parent, prefix=f".{path.name}.", suffix=TEMP_SUFFIX
-    )
-    umask = os.umask(0)
-    os.umask(umask)
-    os.fchmod(
-        fd, 0o666 & ~umask
-    )  # mkstemp makes 0600 files; give the usual permissions
+    fd, tmp = temp_beside(path)
     try:
         with os.fdopen(fd, "wb") as f:
             write(f)
@@ -259,3 +252,16 @@ def write_atomic_with(path: Path, write: t.Callable[[t.BinaryIO], object]) -> No
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def temp_beside(path: Path) -> tuple[int, str]:
+    """A new hidden temp file ``.<name>.<8>.reportgen.tmp`` beside ``path`` (open fd, its
+    path), with the usual permissions; :func:`reportgen.safety.remove_orphans` deletes one a
+    crash leaves behind."""
+    fd, tmp = tempfile.mkstemp(
+        dir=path.parent, prefix=f".{path.name}.", suffix=TEMP_SUFFIX
+    )
+    umask = os.umask(0)
+    os.umask(umask)
+    os.fchmod(fd, 0o666 & ~umask)  # mkstemp makes 0600 files
+    return fd, tmp

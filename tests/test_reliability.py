@@ -93,27 +93,29 @@ def test_check_lists_blockers_and_strict_writes_nothing(
     assert quick_build.build().exit_code == 0  # leave the shared build complete
 
 
-def test_notes_cannot_pull_in_local_files(
-    quick_build: QuickBuild, tmp_path: Path
-) -> None:
-    notes = tmp_path / "evil.md"
+def test_notes_cannot_pull_in_local_files(quick_build: QuickBuild) -> None:
+    notes = quick_build.build_dir / "evil.md"  # notes may lie in the build folder
     notes.write_text(
         '<link rel="attachment" href="file:///etc/passwd">\n\n![pw](file:///etc/passwd)\n\n'
-        "![up](../../../../../../etc/passwd)\n\n[x](javascript:alert(1))\n\n"
+        "[x](javascript:alert(1))\n\n"
         '<style>@import url("file:///etc/passwd");</style>\n\n<script>alert(1)</script>\n',
         encoding="utf-8",
     )
     result = quick_build.build("--notes", str(notes))
-    if (
-        result.exit_code == 0
-    ):  # the relative image is refused by nh3 or the fetcher: both fine
-        attachments = subprocess.run(
-            ["pdfdetach", "-list", str(quick_build.pdf)], capture_output=True, text=True
-        ).stdout
-        assert attachments.startswith("0 embedded files")
-        assert "root:x:0:0" not in pdf_text(quick_build.pdf)
-    else:
-        assert "blocked" in result.output and "Traceback" not in result.output
+    assert result.exit_code == 0, result.output
+    attachments = subprocess.run(
+        ["pdfdetach", "-list", str(quick_build.pdf)], capture_output=True, text=True
+    ).stdout
+    assert attachments.startswith("0 embedded files")
+    assert "root:x:0:0" not in pdf_text(quick_build.pdf)
+    # an image outside the report folder is refused before anything is rendered
+    notes.write_text("![up](../../../../../../etc/passwd)\n", encoding="utf-8")
+    refused = quick_build.build("--notes", str(notes))
+    assert refused.exit_code == 1 and "Traceback" not in refused.output
+    assert (
+        f"Error: Notes file {notes}, line 1: image '../../../../../../etc/passwd' is"
+        " outside the report folder" in refused.output
+    )
 
 
 def test_check_of_a_run_the_lab_no_longer_has_says_stale(

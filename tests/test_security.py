@@ -364,7 +364,9 @@ def test_a_remembered_plan_follows_the_content_of_a_set_corpus(tmp_path: Path) -
     lab = load_lab("lyrics")
 
     def digest() -> str:
-        return plan_digest("0" * 64, lab, "quick", overrides, None, {}, Roots.of(tmp_path))
+        return plan_digest(
+            "0" * 64, lab, "quick", overrides, None, {}, Roots.of(tmp_path)
+        )
 
     before = digest()
     corpus.write_text("想要 不想要", encoding="utf-8")

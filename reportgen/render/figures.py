@@ -53,23 +53,30 @@ class FigureFiles:
 def figure_files(
     lab: LabSpec, results: t.Mapping[str, RunResult], out_dir: Path
 ) -> FigureFiles:
-    """Name every figure's file after the digest of its inputs; remove older versions.
+    """Name every figure's file after the digest of its inputs.
 
     The digest covers the figure's spec, the runs' series, labels and statuses, the style
     and the matplotlib version, so a figure whose file exists is current and is not drawn
-    again; every other figure file in ``out_dir`` (a name reportgen gives, see
-    :data:`FIGURE_FILE`) is an older version and goes. Other files are left alone.
+    again; a new version gets a new name beside the old one, which the report in place
+    may still show (see :func:`remove_old_figures`).
     """
     names = {
         spec.id: f"{spec.id}-{_inputs_digest(spec, lab, results)[:16]}.png"
         for spec in lab.figures
     }
-    for old in out_dir.iterdir():
-        if FIGURE_FILE.match(old.name) and old.name not in names.values():
-            old.unlink()  # a link goes, never what it points to
     missing = tuple(i for i, name in names.items() if not (out_dir / name).is_file())
     paths = {i: f"{out_dir.name}/{name}" for i, name in names.items()}
     return FigureFiles(out_dir, paths, missing)
+
+
+def remove_old_figures(files: FigureFiles) -> None:
+    """Delete the figure files (names reportgen gives, see :data:`FIGURE_FILE`) in the
+    figures' folder that are not one of ``files`` (older versions), once the report showing
+    ``files`` is in place. Other files are left alone."""
+    current = {Path(path).name for path in files.paths.values()}
+    for old in files.folder.iterdir():
+        if FIGURE_FILE.match(old.name) and old.name not in current:
+            old.unlink()  # a link goes, never what it points to
 
 
 def draw_figures(

@@ -6,8 +6,10 @@ U+2212 minus sign; smaller CJK fonts lack one or the other (see docs/decisions.m
 
 from __future__ import annotations
 
+import bisect
 import functools
 import subprocess
+import unicodedata
 from pathlib import Path
 
 from reportgen.errors import EnvironmentProblem
@@ -71,3 +73,75 @@ def setup_matplotlib() -> None:
     matplotlib.rcParams["font.family"] = "sans-serif"
     matplotlib.rcParams["font.sans-serif"] = [SANS, "DejaVu Sans"]
     matplotlib.rcParams["axes.unicode_minus"] = True  # Noto CJK has U+2212
+
+
+# characters Pango draws as nothing rather than from a font: HTML white space, format
+# characters (zero-width joiners, soft hyphen, bidi marks) and variation selectors
+_HTML_SPACE = set(" \t\n\r\f")
+_VARIATION_SELECTORS = ((0xFE00, 0xFE0F), (0xE0100, 0xE01EF))
+
+
+@functools.cache
+def _coverage() -> tuple[list[int], list[int]] | None:
+    """What the report's fonts and fontconfig's fallbacks for them can draw, as sorted
+    disjoint ranges (starts, ends); None when fontconfig cannot be asked."""
+    ranges = []
+    for family in FONT_PACKAGES:
+        try:
+            out = subprocess.run(
+                ["fc-match", "--sort", family, "--format", "%{charset} "],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+        except (OSError, subprocess.CalledProcessError):
+            return None
+        for item in out.split():  # "20-7e a0-17f 2212 …", hexadecimal
+            first, _, last = item.partition("-")
+            ranges.append((int(first, 16), int(last or first, 16)))
+    starts: list[int] = []
+    ends: list[int] = []
+    for low, high in sorted(ranges):
+        if starts and low <= ends[-1] + 1:
+            ends[-1] = max(ends[-1], high)
+        else:
+            starts.append(low)
+            ends.append(high)
+    return starts, ends
+
+
+def _drawn_without_a_font(ch: str) -> bool:
+    point = ord(ch)
+    return (
+        ch in _HTML_SPACE
+        or unicodedata.category(ch) == "Cf"
+        or any(low <= point <= high for low, high in _VARIATION_SELECTORS)
+    )
+
+
+def undrawable(text: str) -> list[str]:
+    """The distinct characters of ``text`` that no installed font has (they would print as
+    boxes, and the PDF step refuses them), in order of first appearance."""
+    coverage = _coverage()
+    if coverage is None:  # no fontconfig: require_fonts() has said so already
+        return []
+    starts, ends = coverage
+    missing = []
+    for ch in dict.fromkeys(text):
+        if _drawn_without_a_font(ch):
+            continue
+        i = bisect.bisect_right(starts, ord(ch)) - 1
+        # Pango draws U+2028/U+2029 as .notdef even where a font has them
+        separator = unicodedata.category(ch) in ("Zl", "Zp")
+        if separator or i < 0 or ord(ch) > ends[i]:
+            missing.append(ch)
+    return missing
+
+
+def describe(ch: str) -> str:
+    """``U+13000 (EGYPTIAN HIEROGLYPH A001)``: a character as a message names it."""
+    unnamed = {"Cc": "a control character", "Co": "a private-use character"}
+    name = unicodedata.name(
+        ch, unnamed.get(unicodedata.category(ch), "an unassigned code point")
+    )
+    return f"U+{ord(ch):04X} ({name})"

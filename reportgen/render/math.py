@@ -24,12 +24,43 @@ _DRAWING = "ziamath svg1.1"
 _FORMULA_FILE = re.compile(r"^[0-9a-f]{16}\.svg$")
 
 
+# latex2mathml's exceptions carry no message, only a name; these say it in words
+_REASONS = {
+    "AssertionError": "an unclosed { or a command missing its argument",
+    "NoAvailableTokensError": "a command or ^/_ is missing its argument",
+    "MissingSuperScriptOrSubscriptError": "a ^ or _ with nothing after it",
+    "MissingEndError": r"a \begin without its \end",
+    "ExtraLeftOrMissingRightError": r"a \left without its \right",
+}
+FORMULA_SHOWN = 60  # characters of a formula an error message quotes
+
+
+class FormulaError(RenderError):
+    """A formula that cannot be drawn; ``latex`` is its source."""
+
+    def __init__(self, latex: str, reason: str) -> None:
+        self.latex = latex
+        shown = " ".join(latex.split())
+        if len(shown) > FORMULA_SHOWN:
+            shown = shown[: FORMULA_SHOWN - 1] + "…"
+        super().__init__(f"Formula ${shown}$ cannot be drawn: {reason}.")
+
+
+def _reason(exc: Exception) -> str:
+    """What is wrong, in words: the exception's message, or its type's name spelt out."""
+    name = type(exc).__name__
+    if str(exc).strip():
+        return str(exc).strip()
+    if name in _REASONS:
+        return _REASONS[name]
+    words = re.sub(r"(?<!^)(?=[A-Z])", " ", name.removesuffix("Error")).lower()
+    return words or name
+
+
 def formula_svg(latex: str, out_dir: Path, display: bool) -> str:
     """Write the SVG for ``latex`` into ``out_dir`` (if not there yet); return its file name."""
     if _CJK.search(latex):
-        raise RenderError(
-            f"Formula {latex!r} contains Chinese text; put it outside the $…$."
-        )
+        raise FormulaError(latex, "it contains Chinese text; put that outside the $…$")
     digest = hashlib.sha256(f"{_DRAWING}:{display}:{latex}".encode()).hexdigest()[:16]
     path = out_dir / f"{digest}.svg"
     if not path.exists():
@@ -43,10 +74,9 @@ def formula_svg(latex: str, out_dir: Path, display: bool) -> str:
             svg = ziamath.Latex(  # type: ignore[attr-defined]
                 source, size=15 if display else 13
             ).svg()
-        except Exception as exc:
-            raise RenderError(
-                f"Formula {latex!r} could not be rendered: {exc}"
-            ) from exc
+        except Exception as exc:  # ziamath and latex2mathml raise many kinds
+            raise FormulaError(latex, _reason(exc)) from exc
+        out_dir.mkdir(parents=True, exist_ok=True)  # the build checked it is no link
         write_atomic(path, svg)
     return path.name
 

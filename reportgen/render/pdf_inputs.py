@@ -6,7 +6,11 @@ imports WeasyPrint (≈ 1 s).
 
 from __future__ import annotations
 
+import typing as t
 from pathlib import Path
+
+if t.TYPE_CHECKING:
+    from reportgen.staged import StagedFiles
 
 
 def _inputs_digest(html: str, base_dir: Path) -> str:
@@ -27,13 +31,14 @@ def _inputs_digest(html: str, base_dir: Path) -> str:
     return h.hexdigest()
 
 
-def _digest_path(pdf_path: Path) -> Path:
+def digest_path(pdf_path: Path) -> Path:
+    """Where the digest of ``pdf_path``'s inputs is kept."""
     return pdf_path.with_name(f".{pdf_path.name}.inputs")
 
 
 def pdf_is_current(pdf_path: Path, html: str, base_dir: Path) -> bool:
     """True when ``pdf_path`` exists and was made from exactly these inputs."""
-    digest = _digest_path(pdf_path)
+    digest = digest_path(pdf_path)
     return (
         pdf_path.is_file()
         and digest.is_file()
@@ -41,8 +46,9 @@ def pdf_is_current(pdf_path: Path, html: str, base_dir: Path) -> bool:
     )
 
 
-def record_pdf_inputs(pdf_path: Path, html: str, base_dir: Path) -> None:
-    """Remember what ``pdf_path`` was made from, for :func:`pdf_is_current`."""
-    from reportgen.store import write_atomic
-
-    write_atomic(_digest_path(pdf_path), _inputs_digest(html, base_dir))
+def stage_pdf_inputs(
+    staged: StagedFiles, pdf_path: Path, html: str, base_dir: Path
+) -> None:
+    """Remember what ``pdf_path`` is made from, for :func:`pdf_is_current`, in the same
+    unit as the PDF itself."""
+    staged.write(digest_path(pdf_path), _inputs_digest(html, base_dir))

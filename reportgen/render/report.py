@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import typing as t
 from pathlib import Path
 
@@ -22,11 +21,16 @@ from reportgen.render.context import (
     md_table,
     sample_list,
 )
-from reportgen.render.figures import BackgroundFigures, figure_files
+from reportgen.render.figures import (
+    BackgroundFigures,
+    figure_files,
+    remove_old_figures,
+)
 from reportgen.render.sweeps import Sweep, format_spread, sweep
 from reportgen.render.verse import poem_markdown
-from reportgen.safety import TEMP_SUFFIX, own_dir
-from reportgen.store import RunResult, write_atomic
+from reportgen.safety import own_dir
+from reportgen.staged import StagedFiles
+from reportgen.store import RunResult
 
 FIGURES_DIR = "figures"
 MATH_DIR = "math"
@@ -43,11 +47,14 @@ def render_report(
     notes: tuple[Path, Markup | None],
     out_dir: Path,
     basename: str,
+    staged: StagedFiles,
 ) -> tuple[Path, Path, list[str]]:
-    """Write ``<basename>.md`` (+ figures/) and ``<basename>.pdf`` into ``out_dir``."""
+    """Stage ``<basename>.md`` and ``<basename>.pdf`` of ``out_dir`` in ``staged`` (figures
+    and formulas, named by content, are written into their folders at once; the ones the
+    new report no longer shows are deleted once ``staged`` is committed)."""
     from reportgen.render.markdown import to_html
     from reportgen.render.math import prune_formulas
-    from reportgen.render.pdf_inputs import pdf_is_current, record_pdf_inputs
+    from reportgen.render.pdf_inputs import pdf_is_current, stage_pdf_inputs
     from reportgen.render.templates import html_env, markdown_env
 
     files = figure_files(lab, results, own_dir(out_dir, FIGURES_DIR))
@@ -98,11 +105,10 @@ def render_report(
             raise RenderError(
                 f"Error rendering template '{lab.template}' ({lab.id}): {exc}"
             ) from exc
-        markdown_path = out_dir / f"{basename}.md"
-        write_atomic(markdown_path, text)
+        markdown_path, pdf_path = report_paths(out_dir, basename)
+        staged.write(markdown_path, text)
 
         body = to_html(text, own_dir(out_dir, MATH_DIR))
-        prune_formulas(out_dir / MATH_DIR, body)  # e.g. after a template edit
         css = (TEMPLATES_DIR / "report.css").read_text(encoding="utf-8")
         html = (
             html_env()
@@ -114,18 +120,25 @@ def render_report(
                 quick=profile != "course",
             )
         )
-        pdf_path = out_dir / f"{basename}.pdf"
         # a figure being drawn has a new file name, so the HTML and the PDF change with it
-        if files.missing or not pdf_is_current(pdf_path, html, out_dir):
+        new_pdf = bool(files.missing) or not pdf_is_current(pdf_path, html, out_dir)
+        if new_pdf:
             from reportgen.render.pdf import write_pdf  # imports WeasyPrint
 
-            tmp_pdf = out_dir / f".{basename}.pdf.{os.urandom(4).hex()}{TEMP_SUFFIX}"
+            tmp_pdf = staged.temp_for(pdf_path)
             try:
                 write_pdf(html, out_dir, tmp_pdf, before_file=figures.wait_for)
             except RenderError:
                 figures.wait()  # a figure's own error explains the failure best
                 raise
-            tmp_pdf.replace(pdf_path)
-            record_pdf_inputs(pdf_path, html, out_dir)
         figures.wait()
+        if new_pdf:  # its inputs' digest covers the figures, all drawn by now
+            stage_pdf_inputs(staged, pdf_path, html, out_dir)
+    staged.after_commit(lambda: remove_old_figures(files))
+    staged.after_commit(lambda: prune_formulas(out_dir / MATH_DIR, body))
     return markdown_path, pdf_path, warnings
+
+
+def report_paths(out_dir: Path, basename: str) -> tuple[Path, Path]:
+    """The report's Markdown and PDF files."""
+    return out_dir / f"{basename}.md", out_dir / f"{basename}.pdf"

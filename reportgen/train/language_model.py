@@ -16,7 +16,7 @@ import torch
 from torch import nn
 
 from reportgen.experiment import RunContext
-from reportgen.params import require
+from reportgen.params import require, require_one_minibatch
 from reportgen.text.corpus import Vocab
 from reportgen.text.iterators import seq_data_iter
 from reportgen.train.sampling import GREEDY, Sampling, generate
@@ -73,11 +73,7 @@ class LMParams:
         require(
             self.clip_theta > 0, f"clip_theta must be positive, got {self.clip_theta}"
         )
-        require(
-            self.max_tokens > (self.batch_size + 1) * self.num_steps,
-            f"max_tokens ({self.max_tokens}) must exceed (batch_size + 1) × num_steps"
-            f" ({(self.batch_size + 1) * self.num_steps}) to fill one minibatch at any offset",
-        )
+        require_one_minibatch(self, "max_tokens", "batch_size", "num_steps")
 
     @property
     def recurrent_matrices(self) -> int:
