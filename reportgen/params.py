@@ -53,24 +53,24 @@ def convert(key: str, value: object, declared: t.Any) -> ParamValue:
             return value.lower() in {"true", "1", "yes"}
     elif declared is int:
         if isinstance(value, int) and not isinstance(value, bool):
-            return _in_range(key, value, value)
+            return in_range(key, value, value)
         if isinstance(value, str):
             if _LONG_INTEGER.fullmatch(value.strip()):
-                _out_of_range(key, value)  # int() would refuse beyond 4300 digits
+                in_range(key, math.inf, value)  # int() would refuse beyond 4300 digits
             try:
-                return _in_range(key, int(value.replace("_", "")), value)
+                return in_range(key, int(value.replace("_", "")), value)
             except ValueError:
                 pass
     elif declared is float:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return float(_in_range(key, value, value))
+            return float(in_range(key, value, value))
         if isinstance(value, str):
             try:
                 number = float(value)
             except ValueError:
                 pass
             else:
-                return float(_in_range(key, number, value))
+                return float(in_range(key, number, value))
     elif declared is str:
         if isinstance(value, str):
             return value
@@ -80,22 +80,22 @@ def convert(key: str, value: object, declared: t.Any) -> ParamValue:
     )
 
 
-def _in_range(key: str, number: int | float, given: object) -> int | float:
+def in_range(key: str, number: int | float, given: object) -> int | float:
     """``number`` (read from ``given``) when finite and within ±NUMBER_LIMIT, else ParamError."""
-    if (
-        isinstance(number, float)
-        and not math.isfinite(number)
-        or abs(number) > NUMBER_LIMIT
-    ):
-        _out_of_range(key, given)
+    problem = number_problem(number, given)
+    if problem:
+        raise ParamError(f"{key}: {problem}")
     return number
 
 
-def _out_of_range(key: str, value: object) -> t.NoReturn:
-    raise ParamError(
-        f"{key}: {shown(value)} is out of range: a number parameter must be finite and"
-        f" within ±2**53 ({NUMBER_LIMIT})."
-    )
+def number_problem(number: int | float, given: object) -> str:
+    """Why ``number`` (read from ``given``) cannot be a parameter, or "" when it can."""
+    if isinstance(number, float) and math.isnan(number) or abs(number) > NUMBER_LIMIT:
+        return (
+            f"{shown(given)} is out of range: a number parameter must be finite and"
+            f" within ±2**53 ({NUMBER_LIMIT})."
+        )
+    return ""
 
 
 def _article(type_name: str) -> str:

@@ -149,7 +149,7 @@ LAB_HEAD = 'number = 9\ntitle = "t"\ncourse = "c"\ntemplate = "lab4.md.j2"\n'
         ),
         (
             LAB_HEAD + "[runs.a]\nexperiment = 3\n",
-            "demo.toml: runs.a.experiment: expected str, got 3",
+            "demo.toml: runs.a.experiment: expected a string, got 3",
         ),
         (LAB_HEAD, "demo.toml: runs: missing"),
         (
