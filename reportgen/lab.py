@@ -21,6 +21,7 @@ import re
 import string
 import tomllib
 import typing as t
+import unicodedata
 from pathlib import Path
 
 from reportgen.errors import LabSpecError, ParamError, shown
@@ -175,6 +176,7 @@ RUN_KEYS = "experiment label params may_diverge grid seeds seed choose".split()
 CHOICE_KEYS = "from metric goal".split()
 FIGURE_KEYS = "id runs groups series title xlabel ylabel logy kind legend".split()
 FIGURE_KEYS += ["series_labels", "x", "y"]
+HIDDEN_CHARACTERS = ("Cc", "Cf", "Zl", "Zp")  # Unicode categories refused in keys
 _KIND_NAMES = {
     dict: "a table",
     list: "a list",
@@ -236,11 +238,16 @@ class _Reader:
         self.where, self.path = where, path
         if not isinstance(table, dict):
             self.fail("", f"expected a table, got {shown(table)}")
+        for key in table:  # keys name runs, groups and parameters in ids and messages
+            if any(unicodedata.category(c) in HIDDEN_CHARACTERS for c in key):
+                self.fail("", f"key {shown(key)} holds control or invisible characters")
         self.table: dict[str, t.Any] = table
 
     def fail(self, key: str, message: str) -> t.NoReturn:
         where = f"{self.where}{key}".rstrip(".")
-        raise LabSpecError(f"{self.path.name}: {where}: {message}")
+        raise LabSpecError(
+            f"{self.path.name}: {where + ': ' if where else ''}{message}"
+        )
 
     def get(
         self, key: str, kind: type | tuple[type, ...], default: t.Any = ...
@@ -317,7 +324,7 @@ def _expand(
     ``label`` may use the point's values: ``"h={num_hiddens}"``.
     """
     r.only(RUN_KEYS)
-    grid = dict(r.get("grid", dict, {}))
+    grid = dict(r.sub("grid").table)
     for axis, values in grid.items():
         if not isinstance(values, list) or not values:
             r.fail(
@@ -346,7 +353,7 @@ def _expand(
         seeds = list(range(seed_count))
     label = r.get("label", str, group)
     _check_label(r, label, [*grid, "seed"])
-    params = r.get("params", dict, {})
+    params = r.sub("params").table
     may_diverge = r.get("may_diverge", bool, False)
     swept = bool(grid) or "seeds" in r.table
     runs = []

@@ -77,6 +77,22 @@ MALFORMED: dict[str, tuple[str | bytes, str]] = {
         "demo.toml: zzz: unknown key; expected one of number, title, course,"
         " template, notes, seed, runs, figures, profiles",
     ),
+    "a group name with a line break": (
+        HEAD + '[runs."a\\nb"]\nexperiment = "rnn_scratch"\n',
+        "demo.toml: runs: key 'a\\nb' holds control or invisible characters",
+    ),
+    "a top-level key with a tab": (
+        '"x\\ty" = 1\n' + RUN,
+        "demo.toml: key 'x\\ty' holds control or invisible characters",
+    ),
+    "a run key with a bidi override": (
+        RUN + '"\\u202enotes" = 1\n',
+        "demo.toml: runs.a: key '\\u202enotes' holds control or invisible characters",
+    ),
+    "a parameter name with a zero-width space": (
+        RUN + 'params = { "lr\\u200b" = 1.0 }\n',
+        "demo.toml: runs.a.params: key 'lr\\u200b' holds control or invisible characters",
+    ),
     "figure runs holding a list": (
         RUN + '[[figures]]\nid = "f"\nruns = [[1]]\nseries = "s"\n',
         "demo.toml: figures[0].runs: expected a list of strings, got [1] in it",
