@@ -20,8 +20,8 @@ from reportgen.errors import ParamError, shown
 
 ParamValue = int | float | bool | str
 NUMBER_LIMIT = 2**53  # the largest magnitude of an int or float parameter
-# an integer written out in more digits than NUMBER_LIMIT has (16) plus separators
-_LONG_INTEGER = re.compile(r"[+-]?\d[\d_]{24,}")
+# an integer too long for int() (Python refuses more than 4300 digits): out of range anyway
+_LONG_INTEGER = re.compile(r"[+-]?\d[\d_]{4300,}")
 
 
 def field_types(params_cls: type) -> dict[str, t.Any]:
@@ -53,24 +53,24 @@ def convert(key: str, value: object, declared: t.Any) -> ParamValue:
             return value.lower() in {"true", "1", "yes"}
     elif declared is int:
         if isinstance(value, int) and not isinstance(value, bool):
-            return in_range(key, value, value)
+            return _in_range(key, value, value)
         if isinstance(value, str):
             if _LONG_INTEGER.fullmatch(value.strip()):
-                in_range(key, math.inf, value)  # int() would refuse beyond 4300 digits
+                _in_range(key, math.inf, value)
             try:
-                return in_range(key, int(value.replace("_", "")), value)
+                return _in_range(key, int(value.replace("_", "")), value)
             except ValueError:
                 pass
     elif declared is float:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return float(in_range(key, value, value))
+            return float(_in_range(key, value, value))
         if isinstance(value, str):
             try:
                 number = float(value)
             except ValueError:
                 pass
             else:
-                return float(in_range(key, number, value))
+                return float(_in_range(key, number, value))
     elif declared is str:
         if isinstance(value, str):
             return value
@@ -80,7 +80,7 @@ def convert(key: str, value: object, declared: t.Any) -> ParamValue:
     )
 
 
-def in_range(key: str, number: int | float, given: object) -> int | float:
+def _in_range(key: str, number: int | float, given: object) -> int | float:
     """``number`` (read from ``given``) when finite and within ±NUMBER_LIMIT, else ParamError."""
     problem = number_problem(number, given)
     if problem:
