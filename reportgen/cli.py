@@ -112,7 +112,7 @@ def _student_option(value: str | None, key: str, profile: dict[str, t.Any]) -> s
     Refused: control and invisible formatting characters (a right-to-left override makes
     'fdp.exe' display as 'exe.pdf'), bytes that are not UTF-8, and over-long values.
     """
-    from reportgen.safety import refused_character, shown
+    from reportgen.safety import escaped, refused_character
 
     chosen = value if value is not None else profile.get(key, "")
     option = "--student" if key == "id" else f"--{key}"
@@ -121,7 +121,7 @@ def _student_option(value: str | None, key: str, profile: dict[str, t.Any]) -> s
     problem = refused_character(chosen)
     if problem is not None:
         raise click.BadParameter(
-            f"{shown(chosen)} contains {problem}.", param_hint=option
+            f"{escaped(chosen)} contains {problem}.", param_hint=option
         )
     limit = MAX_FIELD_CHARS[key]
     if len(chosen) > limit:
@@ -184,13 +184,13 @@ class _Commands(click.Group):
     """
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        from reportgen.safety import UnsafeInput, refused_character, shown
+        from reportgen.safety import UnsafeInput, escaped, refused_character
 
         for arg in args:
             if any(0xD800 <= ord(ch) <= 0xDFFF for ch in arg):
                 problem = refused_character(arg)
                 raise UnsafeInput(
-                    f"The argument {shown(arg)} contains {problem}: rename the file or"
+                    f"The argument {escaped(arg)} contains {problem}: rename the file or"
                     " retype the value in UTF-8."
                 )
         return super().parse_args(ctx, args)

@@ -5,6 +5,9 @@ Anything else that escapes is a bug and keeps its traceback.
 
 from __future__ import annotations
 
+import math
+import reprlib
+
 import click
 
 
@@ -30,3 +33,19 @@ class RenderError(ReportgenError):
 
 class EnvironmentProblem(ReportgenError):
     """Raised when the machine lacks something: a font, a device, a data file."""
+
+
+def shown(value: object, limit: int = 60) -> str:
+    """``repr(value)`` for a message, cut to ``limit`` characters: a message stays one line.
+
+    An integer too long to print in full (Python refuses beyond 4300 digits) is described
+    by its number of digits.
+    """
+    if isinstance(value, int) and value.bit_length() > 200:
+        return (
+            f"an integer of about {int(value.bit_length() * math.log10(2)) + 1} digits"
+        )
+    brief = reprlib.Repr()
+    brief.maxstring = brief.maxother = brief.maxlong = limit
+    text = brief.repr(value)
+    return text if len(text) <= limit else f"{text[: limit - 1]}…"

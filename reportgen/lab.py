@@ -2,7 +2,10 @@
 
 A lab names its course metadata, its runs (an experiment plus parameter overrides and a seed),
 its figures, its template and its profiles (e.g. ``quick``). It knows nothing of training.
-Every problem is reported with the file and the key path, e.g. ``labs/lab4.toml: runs.gru.params``.
+Every problem is reported with the file and the key path, e.g. ``labs/lab4.toml: runs.gru.params``,
+before anything trains: a value of the wrong type, an unknown (misspelt) key, a seed outside
+0 … 2**32 − 1, a label field other than a grid parameter or ``seed``, a figure that names
+unknown runs or axes, a template that does not exist, a file not in UTF-8.
 
 Sweeps: a ``[runs.<group>]`` table with ``grid`` and/or ``seeds`` expands into one run per grid
 point and seed. A group may ``choose`` a parameter from another group's results, e.g. the batch
@@ -15,12 +18,15 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import re
+import string
 import tomllib
 import typing as t
+import unicodedata
 from pathlib import Path
 
-from reportgen.errors import LabSpecError, ParamError
-from reportgen.paths import LABS_DIR
+from reportgen.errors import LabSpecError, ParamError, shown
+from reportgen.params import number_problem
+from reportgen.paths import LABS_DIR, TEMPLATES_DIR
 
 
 @dataclasses.dataclass(frozen=True)
@@ -58,7 +64,7 @@ class Override:
         for item in self.value.split(","):
             try:
                 values.append(tomllib.loads(f"v = {item.strip()}")["v"])
-            except tomllib.TOMLDecodeError:
+            except (ValueError, RecursionError):  # TOMLDecodeError, or no TOML value
                 values.append(item.strip())  # a bare word, e.g. lstm
         return values
 
@@ -148,13 +154,35 @@ class LabSpec:
 
 
 PROFILES = ("course", "quick")
-FIGURE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 FIGURE_KINDS = {
     "curves": (),
     "bars": (),
     "panels": (),
     "by_value": ("x",),
     "heatmap": ("x", "y"),
+}
+
+
+# every seeding library accepts these (numpy's seed the fewest; torch and random take more)
+SEED_RANGE = (0, 2**32 - 1)
+# the widest width or precision a label's format field may ask for
+LABEL_FIELD_WIDTH = 99
+GRID_VALUE_LENGTH = 100  # characters of a string grid value (it is part of the run ids)
+FIGURE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")  # it names the figure's file
+LAB_NUMBERS = range(1, 1000)
+# the keys each table may have (any other is a typo, refused rather than ignored)
+TOP_KEYS = "number title course template notes seed runs figures profiles".split()
+RUN_KEYS = "experiment label params may_diverge grid seeds seed choose".split()
+CHOICE_KEYS = "from metric goal".split()
+FIGURE_KEYS = "id runs groups series title xlabel ylabel logy kind legend".split()
+FIGURE_KEYS += ["series_labels", "x", "y"]
+HIDDEN_CHARACTERS = ("Cc", "Cf", "Zl", "Zp")  # Unicode categories refused in keys
+_KIND_NAMES = {
+    dict: "a table",
+    list: "a list",
+    str: "a string",
+    int: "an integer",
+    bool: "true or false",
 }
 
 
@@ -190,8 +218,18 @@ def load_lab(
         raise LabSpecError(f"Unknown lab '{lab_id}'.{hint}")
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise LabSpecError(f"Malformed lab spec {path.name}: {exc}.") from None
+    except UnicodeDecodeError as exc:
+        raise LabSpecError(
+            f"Lab spec {path.name} is not UTF-8 (byte {exc.start}); save it as UTF-8."
+        ) from None
+    except RecursionError:
+        raise LabSpecError(
+            f"Malformed lab spec {path.name}: nested too deeply."
+        ) from None
+    except ValueError as exc:  # TOMLDecodeError, or an integer too long to read
+        raise LabSpecError(
+            f"Malformed lab spec {path.name}: {str(exc)[:200]}."
+        ) from None
     return _parse(raw, path, seeds, overrides)
 
 
@@ -227,11 +265,20 @@ def _spec_path(lab_id: str, directory: Path) -> Path:
 class _Reader:
     """Typed access to one TOML table, naming the file and key path in every error."""
 
-    def __init__(self, table: t.Mapping[str, t.Any], where: str, path: Path) -> None:
-        self.table, self.where, self.path = table, where, path
+    def __init__(self, table: object, where: str, path: Path) -> None:
+        self.where, self.path = where, path
+        if not isinstance(table, dict):
+            self.fail("", f"expected a table, got {shown(table)}")
+        for key in table:  # keys name runs, groups and parameters in ids and messages
+            if any(unicodedata.category(c) in HIDDEN_CHARACTERS for c in key):
+                self.fail("", f"key {shown(key)} holds control or invisible characters")
+        self.table: dict[str, t.Any] = table
 
     def fail(self, key: str, message: str) -> t.NoReturn:
-        raise LabSpecError(f"{self.path.name}: {self.where}{key}: {message}")
+        where = f"{self.where}{key}".rstrip(".")
+        raise LabSpecError(
+            f"{self.path.name}: {where + ': ' if where else ''}{message}"
+        )
 
     def get(
         self, key: str, kind: type | tuple[type, ...], default: t.Any = ...
@@ -243,12 +290,54 @@ class _Reader:
         value = self.table[key]
         if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
             kinds = kind if isinstance(kind, tuple) else (kind,)
-            names = " or ".join(k.__name__ for k in kinds)
-            self.fail(key, f"expected {names}, got {value!r}")
+            names = " or ".join(_KIND_NAMES[k] for k in kinds)
+            self.fail(key, f"expected {names}, got {shown(value)}")
         return value
 
     def sub(self, key: str) -> _Reader:
         return _Reader(self.get(key, dict, {}), f"{self.where}{key}.", self.path)
+
+    def tables(self, key: str) -> list[_Reader]:
+        """An array of tables (``[[figures]]``), each read by its own reader."""
+        items = self.get(key, list, [])
+        return [
+            _Reader(item, f"{self.where}{key}[{i}].", self.path)
+            for i, item in enumerate(items)
+        ]
+
+    def strings(self, key: str) -> tuple[str, ...]:
+        """A list of strings, empty when absent."""
+        items = self.get(key, list, [])
+        for item in items:
+            if not isinstance(item, str):
+                self.fail(key, f"expected a list of strings, got {shown(item)} in it")
+        return tuple(items)
+
+    def seed(self, value: object, key: str) -> int:
+        """``value`` (read at ``key``) as a seed: an integer within SEED_RANGE."""
+        low, high = SEED_RANGE
+        if not isinstance(value, int) or isinstance(value, bool):
+            self.fail(key, f"expected an integer seed, got {shown(value)}")
+        if not low <= value <= high:
+            self.fail(
+                key,
+                f"a seed must be within {low} … {high} (2**32 − 1), got {shown(value)}",
+            )
+        return value
+
+    def only(self, known: t.Sequence[str]) -> None:
+        """Refuse keys this table does not have: a misspelt key would be ignored silently."""
+        for key in self.table:
+            if key not in known:
+                import difflib
+
+                close = difflib.get_close_matches(key, known, n=1)
+                hint = (
+                    f"; did you mean {close[0]!r}?"
+                    if close
+                    else f"; expected one of {', '.join(known)}"
+                )
+                self.fail(key, f"unknown key{hint}")
 
 
 def _expand(
@@ -265,26 +354,37 @@ def _expand(
     id is the table name. Swept runs are named ``group[num_hiddens=128,seed=0]``, and
     ``label`` may use the point's values: ``"h={num_hiddens}"``.
     """
-    grid = dict(r.get("grid", dict, {}))
+    r.only(RUN_KEYS)
+    grid = dict(r.sub("grid").table)
     for axis, values in grid.items():
         if not isinstance(values, list) or not values:
             r.fail(
-                f"grid.{axis}", f"expected a non-empty list of values, got {values!r}"
+                f"grid.{axis}",
+                f"expected a non-empty list of values, got {shown(values)}",
             )
+        for value in values:
+            _check_grid_value(r, f"grid.{axis}", value)
     experiment_name = r.get("experiment", str)
     for o in overrides:
         if o.param in grid and o.target in (group, experiment_name):
             grid[o.param] = o.grid_values()
+            for value in grid[o.param]:
+                _check_grid_value(
+                    r, f"grid.{o.param} (--set {o.target}.{o.param})", value
+                )
     choose = _choices(r.sub("choose"), grid)
-    seeds = r.get("seeds", list, [r.get("seed", int, default_seed)])
+    if "seeds" in r.table:
+        listed = r.get("seeds", list)
+        if not listed:
+            r.fail("seeds", "expected a non-empty list of integers, got []")
+        seeds = [r.seed(s, "seeds") for s in listed]
+    else:
+        seeds = [r.seed(r.table.get("seed", default_seed), "seed")]
     if seed_count is not None and "seeds" in r.table:
         seeds = list(range(seed_count))
-    if not seeds or not all(
-        isinstance(s, int) and not isinstance(s, bool) for s in seeds
-    ):
-        r.fail("seeds", f"expected a non-empty list of integers, got {seeds!r}")
     label = r.get("label", str, group)
-    params = r.get("params", dict, {})
+    _check_label(r, label, [*grid, "seed"])
+    params = r.sub("params").table
     may_diverge = r.get("may_diverge", bool, False)
     swept = bool(grid) or "seeds" in r.table
     runs = []
@@ -293,16 +393,17 @@ def _expand(
         for seed in seeds:
             name = ",".join([*(f"{k}={v}" for k, v in point.items()), f"seed={seed}"])
             try:
-                shown = label.format(**point, seed=seed)
-            except (KeyError, IndexError, ValueError) as exc:
-                r.fail("label", f"cannot fill {label!r}: {exc}")
+                shown_label = label.format(**point, seed=seed)
+            # a format spec the value cannot take, e.g. {seed:s} or {seed:c} of 2**32 − 1
+            except (ValueError, TypeError, OverflowError) as exc:
+                r.fail("label", f"cannot fill {shown(label)} for {name}: {exc}")
             runs.append(
                 RunSpec(
                     id=f"{group}[{name}]" if swept else group,
                     experiment=experiment_name,
                     params=dict(params) | point,
                     seed=seed,
-                    label=shown,
+                    label=shown_label,
                     may_diverge=may_diverge,
                     group=group,
                     point=point,
@@ -312,16 +413,61 @@ def _expand(
     return runs
 
 
+def _check_grid_value(r: _Reader, key: str, value: object) -> None:
+    """A grid value is a short string, a boolean or a number a parameter can take.
+
+    It is part of its runs' ids (``hidden[num_hiddens=128,seed=0]``), hence the length limit.
+    """
+    if not isinstance(value, (str, int, float)):
+        r.fail(key, f"expected strings, numbers or booleans, got {shown(value)}")
+    if isinstance(value, str) and len(value) > GRID_VALUE_LENGTH:
+        r.fail(
+            key,
+            f"a grid value has at most {GRID_VALUE_LENGTH} characters, got {shown(value)}",
+        )
+    if isinstance(value, (int, float)) and number_problem(value, value):
+        r.fail(key, number_problem(value, value))
+
+
+def _check_label(r: _Reader, label: str, fields: t.Sequence[str]) -> None:
+    """A label's ``{field}``s name a grid parameter or ``seed``, with a modest format spec.
+
+    No positional fields, attribute or index access, nested fields, or widths beyond
+    LABEL_FIELD_WIDTH (``{seed:>999999999}`` would build a gigabyte string).
+    """
+    try:
+        parsed = list(string.Formatter().parse(label))
+    except ValueError as exc:
+        r.fail("label", f"cannot read {shown(label)}: {exc}")
+    for _, field, spec, conversion in parsed:
+        if field is None or spec is None:
+            continue
+        if field not in fields:
+            allowed = ", ".join(f"{{{f}}}" for f in fields)
+            r.fail("label", f"{{{field}}} in {shown(label)} is not one of {allowed}")
+        if conversion not in (None, "r", "s", "a"):
+            r.fail("label", f"unknown conversion !{conversion} in {shown(label)}")
+        if "{" in spec or any(
+            int(n) > LABEL_FIELD_WIDTH for n in re.findall(r"\d+", spec)
+        ):
+            r.fail(
+                "label",
+                f"format spec {spec!r} in {shown(label)}: widths and precisions are at most"
+                f" {LABEL_FIELD_WIDTH}, with no nested fields",
+            )
+
+
 def _choices(r: _Reader, grid: t.Mapping[str, t.Any]) -> dict[str, Choice]:
     """``choose = { num_hiddens = { from = "hidden", metric = "perplexity", goal = "min" } }``."""
     choices = {}
     for param in r.table:
         c = r.sub(param)
+        c.only(CHOICE_KEYS)
         if param in grid:
             r.fail(param, "is swept by this group's grid; it cannot also be chosen")
         goal = c.get("goal", str, "min")
         if goal not in ("min", "max"):
-            c.fail("goal", f"expected 'min' or 'max', got {goal!r}")
+            c.fail("goal", f"expected 'min' or 'max', got {shown(goal)}")
         choices[param] = Choice(c.get("from", str), c.get("metric", str), goal)
     return choices
 
@@ -358,79 +504,119 @@ def _parse(
     overrides: t.Sequence[Override] = (),
 ) -> LabSpec:
     top = _Reader(raw, "", path)
-    runs_table = top.get("runs", dict)
-    default_seed = top.get("seed", int, 0)
-    runs = []
-    for group in runs_table:
+    top.only(TOP_KEYS)
+    top.get("runs", dict)
+    default_seed = top.seed(top.table.get("seed", 0), "seed")
+    runs_table = top.sub("runs")
+    runs: list[RunSpec] = []
+    for group in runs_table.table:
         runs += _expand(
-            top.sub("runs").sub(group), group, default_seed, seed_count, overrides
+            runs_table.sub(group), group, default_seed, seed_count, overrides
         )
+    _check_unique_ids(top, runs)
     _check_choices(top, runs)
     for o in overrides:
         _check_override_grid(runs, o)
-    run_ids = {r.id for r in runs}
-    groups = {r.group for r in runs}
-    figures = []
-    for i, fig_raw in enumerate(top.get("figures", list, [])):
-        f = _Reader(fig_raw, f"figures[{i}].", path)
-        fig_runs = tuple(f.get("runs", list, []))
-        fig_groups = tuple(f.get("groups", list, []))
-        if bool(fig_runs) == bool(fig_groups):
-            f.fail(
-                "runs", "give either runs (a curve per run) or groups (bands per point)"
-            )
-        for run_id in fig_runs:
-            if run_id not in run_ids:
-                f.fail("runs", f"unknown run {run_id!r}")
-        for group in fig_groups:
-            if group not in groups:
-                f.fail("groups", f"unknown group {group!r}")
-        kind = f.get("kind", str, "curves")
-        if kind not in FIGURE_KINDS:
-            f.fail("kind", f"expected one of {', '.join(FIGURE_KINDS)}, got {kind!r}")
-        for axis in FIGURE_KINDS[kind]:
-            f.get(axis, str)  # by_value needs x; heatmap x and y
-        if kind in ("by_value", "heatmap") and not fig_groups:
-            f.fail("groups", f"a {kind} figure draws swept groups")
-        series = f.get("series", (str, list))
-        figure_id = f.get("id", str)
-        if not FIGURE_ID.match(figure_id):  # it names the figure's file
-            f.fail("id", f"expected letters, digits, '-' and '_', got {figure_id!r}")
-        figures.append(
-            FigureSpec(
-                id=figure_id,
-                runs=fig_runs,
-                groups=fig_groups,
-                kind=t.cast(FigureKind, kind),
-                series=(series,) if isinstance(series, str) else tuple(series),
-                legend=tuple(f.get("legend", list, [])),
-                series_labels=tuple(f.get("series_labels", list, [])),
-                x=f.get("x", str, ""),
-                y=f.get("y", str, ""),
-                title=f.get("title", str, ""),
-                xlabel=f.get("xlabel", str, ""),
-                ylabel=f.get("ylabel", str, ""),
-                logy=f.get("logy", bool, False),
-            )
-        )
-    profiles = {"course": {}} | {
-        name: dict(v) for name, v in top.get("profiles", dict, {}).items()
-    }
-    for name in profiles:
-        if name not in PROFILES:
+    figures = [_figure(f, runs) for f in top.tables("figures")]
+    ids = [f.id for f in figures]
+    for i, figure_id in enumerate(ids):
+        if figure_id in ids[:i]:
             top.fail(
-                f"profiles.{name}",
-                f"unknown profile; expected one of {', '.join(PROFILES)}",
+                f"figures[{i}].id", f"{figure_id!r} is the id of an earlier figure"
             )
+    number = top.get("number", int)
+    if number not in LAB_NUMBERS:
+        top.fail("number", f"expected a lab number within 1 … 999, got {shown(number)}")
     return LabSpec(
         id=path.stem,
-        number=top.get("number", int),
+        number=number,
         title=top.get("title", str),
         course=top.get("course", str),
-        template=top.get("template", str),
+        template=_template(top),
         notes=top.get("notes", str, f"notes/{path.stem}.md"),
         runs=tuple(runs),
         figures=tuple(figures),
-        profiles=profiles,
+        profiles=_profiles(top.sub("profiles")),
         path=path,
+    )
+
+
+def _check_unique_ids(top: _Reader, runs: t.Sequence[RunSpec]) -> None:
+    """Two runs of one id would share results and figures: a grid value or seed listed twice."""
+    seen: set[str] = set()
+    for run in runs:
+        if run.id in seen:
+            top.fail(
+                f"runs.{run.group}",
+                f"two runs are named {shown(run.id)}: a grid value or seed listed twice?",
+            )
+        seen.add(run.id)
+
+
+def _template(top: _Reader) -> str:
+    """The template's file name in templates/: it must exist, so rendering cannot fail late."""
+    name: str = top.get("template", str)
+    if "/" in name or "\\" in name or not (TEMPLATES_DIR / name).is_file():
+        top.fail("template", f"no template {shown(name)} in templates/")
+    return name
+
+
+def _profiles(r: _Reader) -> dict[str, dict[str, t.Any]]:
+    """``[profiles.quick]``: each a table of parameter overrides; ``course`` is always there."""
+    profiles: dict[str, dict[str, t.Any]] = {"course": {}}
+    for name in r.table:
+        if name not in PROFILES:
+            r.fail(name, f"unknown profile; expected one of {', '.join(PROFILES)}")
+        profiles[name] = dict(r.sub(name).table)
+    return profiles
+
+
+def _figure(f: _Reader, runs: t.Sequence[RunSpec]) -> FigureSpec:
+    """One ``[[figures]]`` table, checked against the lab's runs and groups."""
+    f.only(FIGURE_KEYS)
+    figure_id = f.get("id", str)
+    if not FIGURE_ID.fullmatch(figure_id):
+        f.fail(
+            "id",
+            f"expected 1-64 letters, digits, '-' or '_' (it names a file), got {shown(figure_id)}",
+        )
+    fig_runs, fig_groups = f.strings("runs"), f.strings("groups")
+    if bool(fig_runs) == bool(fig_groups):
+        f.fail("runs", "give either runs (a curve per run) or groups (bands per point)")
+    run_ids = {r.id for r in runs}
+    for run_id in fig_runs:
+        if run_id not in run_ids:
+            f.fail("runs", f"unknown run {shown(run_id)}")
+    axes = {r.group: set(r.point) for r in runs}
+    for group in fig_groups:
+        if group not in axes:
+            f.fail("groups", f"unknown group {shown(group)}")
+    kind = f.get("kind", str, "curves")
+    if kind not in FIGURE_KINDS:
+        f.fail("kind", f"expected one of {', '.join(FIGURE_KINDS)}, got {shown(kind)}")
+    if kind in ("by_value", "heatmap") and not fig_groups:
+        f.fail("groups", f"a {kind} figure draws swept groups")
+    for axis in FIGURE_KINDS[kind]:  # by_value needs x; heatmap x and y
+        param = f.get(axis, str)
+        for group in fig_groups:
+            if param not in axes[group]:
+                f.fail(axis, f"group {group!r} does not sweep {shown(param)}")
+    series = f.get("series", (str, list))
+    series = (series,) if isinstance(series, str) else f.strings("series")
+    if not series:
+        f.fail("series", "expected a series name or a non-empty list of them")
+    return FigureSpec(
+        id=figure_id,
+        runs=fig_runs,
+        groups=fig_groups,
+        kind=t.cast(FigureKind, kind),
+        series=series,
+        legend=f.strings("legend"),
+        series_labels=f.strings("series_labels"),
+        x=f.get("x", str, ""),
+        y=f.get("y", str, ""),
+        title=f.get("title", str, ""),
+        xlabel=f.get("xlabel", str, ""),
+        ylabel=f.get("ylabel", str, ""),
+        logy=f.get("logy", bool, False),
     )

@@ -2,20 +2,29 @@
 
 An experiment declares ``Params`` as a dataclass whose fields carry a type and a default.
 Overrides (from a lab spec, a profile or ``--set``) are converted to the declared type; an
-unknown key or a value of the wrong type is refused with a message naming the key.
+unknown key or a value of the wrong type is refused with a message naming the key. So is a
+number no parameter can mean: not finite (``nan``, ``inf``, ``1e999``) or beyond ±2**53
+(:data:`NUMBER_LIMIT`), where floats stop holding every integer and arithmetic on it
+(scheduling, memory estimates) would overflow. Course-sized limits per parameter are the
+experiments' own (``__post_init__``).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
+import re
 import typing as t
 
-from reportgen.errors import ParamError
+from reportgen.errors import ParamError, shown
 
 ParamValue = int | float | bool | str
 # sampling temperatures other than 0 (greedy): below, scores / T overflows to inf and the
 # softmax to NaN; above, a banned token's -inf / T is NaN; a course samples at 0.5 … 1.5
 TEMPERATURE_RANGE = (0.01, 100.0)
+NUMBER_LIMIT = 2**53  # the largest magnitude of an int or float parameter
+# an integer too long for int() (Python refuses more than 4300 digits): out of range anyway
+_LONG_INTEGER = re.compile(r"[+-]?\d[\d_]{4300,}")
 
 
 def field_types(params_cls: type) -> dict[str, t.Any]:
@@ -31,7 +40,7 @@ def convert(key: str, value: object, declared: t.Any) -> ParamValue:
         if value in choices:
             return t.cast(ParamValue, value)
         raise ParamError(
-            f"{key} expects one of {', '.join(map(repr, choices))}, got {value!r}."
+            f"{key} expects one of {', '.join(map(repr, choices))}, got {shown(value)}."
         )
     if declared is bool:
         if isinstance(value, bool):
@@ -47,25 +56,49 @@ def convert(key: str, value: object, declared: t.Any) -> ParamValue:
             return value.lower() in {"true", "1", "yes"}
     elif declared is int:
         if isinstance(value, int) and not isinstance(value, bool):
-            return value
+            return _in_range(key, value, value)
         if isinstance(value, str):
+            if _LONG_INTEGER.fullmatch(value.strip()):
+                _in_range(key, math.inf, value)
             try:
-                return int(value.replace("_", ""))
+                return _in_range(key, int(value.replace("_", "")), value)
             except ValueError:
                 pass
     elif declared is float:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return float(value)
+            return float(_in_range(key, value, value))
         if isinstance(value, str):
             try:
-                return float(value)
+                number = float(value)
             except ValueError:
                 pass
+            else:
+                return float(_in_range(key, number, value))
     elif declared is str:
         if isinstance(value, str):
             return value
     type_name = getattr(declared, "__name__", str(declared))
-    raise ParamError(f"{key} expects {_article(type_name)} {type_name}, got {value!r}.")
+    raise ParamError(
+        f"{key} expects {_article(type_name)} {type_name}, got {shown(value)}."
+    )
+
+
+def _in_range(key: str, number: int | float, given: object) -> int | float:
+    """``number`` (read from ``given``) when finite and within ±NUMBER_LIMIT, else ParamError."""
+    problem = number_problem(number, given)
+    if problem:
+        raise ParamError(f"{key}: {problem}")
+    return number
+
+
+def number_problem(number: int | float, given: object) -> str:
+    """Why ``number`` (read from ``given``) cannot be a parameter, or "" when it can."""
+    if isinstance(number, float) and math.isnan(number) or abs(number) > NUMBER_LIMIT:
+        return (
+            f"{shown(given)} is out of range: a number parameter must be finite and"
+            f" within ±2**53 ({NUMBER_LIMIT})."
+        )
+    return ""
 
 
 def _article(type_name: str) -> str:

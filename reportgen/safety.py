@@ -169,7 +169,7 @@ def refused_character(text: str) -> str | None:
     return None
 
 
-def shown(text: str) -> str:
+def escaped(text: str) -> str:
     """``text`` quoted, with each refused character escaped (``'杨\\x07跃浙'``)."""
     return (
         "'"
@@ -187,7 +187,7 @@ def printable_path(path: Path | str, what: str) -> str:
     problem = refused_character(text)
     if problem is not None:
         raise UnsafeInput(
-            f"{what} {shown(text)} contains {problem}; rename it with plain UTF-8"
+            f"{what} {escaped(text)} contains {problem}; rename it with plain UTF-8"
             " characters."
         )
     return text

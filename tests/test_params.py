@@ -66,6 +66,39 @@ def test_convert_refuses_wrong_types_with_one_line(
     assert exc.value.message == message
 
 
+RANGE = "a number parameter must be finite and within ±2**53 (9007199254740992)."
+
+
+@pytest.mark.parametrize(
+    ("raw", "declared", "shown"),
+    [
+        ("1" * 400, int, "'" + "1" * 27 + "..." + "1" * 28 + "'"),
+        ("9" * 5000, int, "'" + "9" * 27 + "..." + "9" * 28 + "'"),  # int() refuses it
+        (10**400, int, "an integer of about 401 digits"),
+        (-(2**53) - 1, int, "-9007199254740993"),
+        ("9_007_199_254_740_993", int, "'9_007_199_254_740_993'"),
+        (10**400, float, "an integer of about 401 digits"),  # float() overflows on it
+        ("nan", float, "'nan'"),
+        ("-inf", float, "'-inf'"),
+        ("1e999", float, "'1e999'"),
+        (float("inf"), float, "inf"),
+        (1e300, float, "1e+300"),
+    ],
+    ids=lambda v: v if isinstance(v, str) and len(v) < 30 else None,
+)
+def test_convert_refuses_numbers_out_of_range(
+    raw: object, declared: t.Any, shown: str
+) -> None:
+    with pytest.raises(ParamError) as exc:
+        convert("x.k", raw, declared)
+    assert exc.value.message == f"x.k: {shown} is out of range: {RANGE}"
+
+
+def test_convert_accepts_the_limits_themselves() -> None:
+    assert convert("x.k", str(2**53), int) == 2**53
+    assert convert("x.k", -(2**53), float) == -float(2**53)
+
+
 def test_resolve_applies_overrides_and_checks_ranges() -> None:
     assert resolve(Demo, {"num_hiddens": "32"}, "demo") == Demo(num_hiddens=32)
     with pytest.raises(

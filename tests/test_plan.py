@@ -89,6 +89,16 @@ def test_set_on_an_experiment_changes_all_its_runs() -> None:
             "lstm_scratch: max_tokens (10000) must exceed (batch_size + 1) × num_steps (175035) to fill one minibatch at any offset",
         ),
         (
+            "rnn_scratch.num_epochs=" + "1" * 400,  # was an OverflowError in scheduling
+            "rnn_scratch.num_epochs: '" + "1" * 27 + "..." + "1" * 28 + "' is out of"
+            " range: a number parameter must be finite and within ±2**53 (9007199254740992).",
+        ),
+        (
+            "lstm_scratch.lr=nan",
+            "lstm_scratch.lr: 'nan' is out of range: a number parameter must be finite and"
+            " within ±2**53 (9007199254740992).",
+        ),
+        (
             "gru_deep.cell=transformer",
             "gru_deep.cell expects one of 'rnn', 'gru', 'lstm', got 'transformer'.",
         ),
@@ -139,7 +149,7 @@ LAB_HEAD = 'number = 9\ntitle = "t"\ncourse = "c"\ntemplate = "lab4.md.j2"\n'
         ),
         (
             LAB_HEAD + "[runs.a]\nexperiment = 3\n",
-            "demo.toml: runs.a.experiment: expected str, got 3",
+            "demo.toml: runs.a.experiment: expected a string, got 3",
         ),
         (LAB_HEAD, "demo.toml: runs: missing"),
         (
