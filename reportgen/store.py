@@ -28,7 +28,9 @@ RESULT_FILE = "result.json"
 
 
 def sha256_file(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    """sha256 of a file, read in chunks: a corpus is hashed without holding it whole."""
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 def canonical_json(obj: object) -> str:
