@@ -81,13 +81,13 @@ def read_corpus_file(path: Path) -> CorpusFile:
     if not path.is_file():
         raise CorpusError(f"Corpus {path} does not exist.")
     try:
-        size = path.stat().st_size
-        _check_size(path, size, "is")
-        with open(path, "rb") as f:
-            raw = f.read(limits.CORPUS_BYTES + 1)
+        raw = limits.read_bounded(
+            lambda: open(path, "rb"), path.stat().st_size, limits.CORPUS_BYTES
+        )
     except OSError as exc:
         raise CorpusError(f"Corpus {path} cannot be read: {exc.strerror}.") from None
-    _check_size(path, len(raw), "is")  # it grew since stat
+    except limits.OverLimit as exc:
+        raise _too_large(path, exc.size, "is") from None
     digest = hashlib.sha256(raw).hexdigest()
     member = None
     if raw.startswith(b"PK\x03\x04") or zipfile.is_zipfile(io.BytesIO(raw)):
@@ -135,16 +135,19 @@ def _read_zip_member(path: Path, raw: bytes) -> tuple[str, bytes]:
                 raise CorpusError(
                     f"Corpus {path} is an encrypted zip; unzip it and pass the .txt."
                 )
-            _check_size(path, info.file_size, f"holds {info.filename}, which is")
             try:
-                with archive.open(info) as member:
-                    text = member.read(limits.CORPUS_BYTES + 1)
+                text = limits.read_bounded(
+                    lambda: archive.open(info), info.file_size, limits.CORPUS_BYTES
+                )
             except NotImplementedError:
                 raise CorpusError(
                     f"Corpus {path} is compressed with method {info.compress_type},"
                     " which reportgen cannot unpack; zip it again (deflate) or pass the .txt."
                 ) from None
-            _check_size(path, len(text), f"holds {info.filename}, which is")
+            except limits.OverLimit as exc:
+                raise _too_large(
+                    path, exc.size, f"holds {info.filename}, which is"
+                ) from None
             return info.filename, text
     except _ZIP_DAMAGE as exc:
         reason = str(exc) or type(exc).__name__  # a truncated stream: EOFError()
@@ -153,9 +156,8 @@ def _read_zip_member(path: Path, raw: bytes) -> tuple[str, bytes]:
         ) from None
 
 
-def _check_size(path: Path, size: int, what: str) -> None:
-    if size > limits.CORPUS_BYTES:
-        raise CorpusError(
-            f"Corpus {path} {what} {size / limits.MIB:.1f} MiB; the limit is"
-            f" {limits.CORPUS_BYTES // limits.MIB} MiB of text (reportgen.limits.CORPUS_BYTES)."
-        )
+def _too_large(path: Path, size: int, what: str) -> CorpusError:
+    return CorpusError(
+        f"Corpus {path} {what} {size / limits.MIB:.1f} MiB; the limit is"
+        f" {limits.CORPUS_BYTES // limits.MIB} MiB of text (reportgen.limits.CORPUS_BYTES)."
+    )
