@@ -9,8 +9,9 @@ from __future__ import annotations
 import dataclasses
 import random
 
+from reportgen import limits
 from reportgen.experiment import RunContext, experiment
-from reportgen.params import require
+from reportgen.params import require, require_at_least, require_at_most
 from reportgen.paths import DATA_DIR
 from reportgen.text.corpus import (
     Vocab,
@@ -35,6 +36,12 @@ class Params:
 
     def __post_init__(self) -> None:
         require(self.top_k >= 1, f"top_k must be at least 1, got {self.top_k}")
+        require_at_least(self, 1, "batch_size", "num_steps", "max_tokens")
+        require_at_least(self, 1, "toy_length", "toy_batch_size", "toy_num_steps")
+        require_at_most(self, limits.COUNT, "top_k", "toy_length")
+        require_at_most(self, limits.BATCH, "batch_size", "toy_batch_size")
+        require_at_most(self, limits.STEPS, "num_steps", "toy_num_steps")
+        require_at_most(self, limits.TOKENS, "max_tokens")
 
 
 @experiment("text_preprocessing", params=Params, data=["timemachine.txt"])

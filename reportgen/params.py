@@ -103,3 +103,13 @@ def require_at_least(params: object, minimum: int, *names: str) -> None:
     for name in names:
         value = getattr(params, name)
         require(value >= minimum, f"{name} must be at least {minimum}, got {value}")
+
+
+def require_at_most(params: object, maximum: int, *names: str) -> None:
+    """Each named field of ``params`` must be at most ``maximum`` (a reportgen.limits value)."""
+    for name in names:
+        value = getattr(params, name)
+        require(
+            value <= maximum,
+            f"{name} must be at most {maximum} (a course lab never needs more), got {value}",
+        )

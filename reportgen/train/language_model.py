@@ -15,8 +15,9 @@ import typing as t
 import torch
 from torch import nn
 
+from reportgen import limits
 from reportgen.experiment import RunContext
-from reportgen.params import require
+from reportgen.params import require, require_at_most
 from reportgen.text.corpus import Vocab
 from reportgen.text.iterators import seq_data_iter
 from reportgen.train.sampling import GREEDY, Sampling, generate
@@ -54,6 +55,11 @@ class LMParams:
     clip_theta: float = 1.0  # gradient-norm threshold θ
 
     def __post_init__(self) -> None:
+        require_at_most(self, limits.HIDDENS, "num_hiddens")
+        require_at_most(self, limits.EPOCHS, "num_epochs")
+        require_at_most(self, limits.BATCH, "batch_size")
+        require_at_most(self, limits.STEPS, "num_steps")
+        require_at_most(self, limits.TOKENS, "max_tokens")
         require(
             self.num_hiddens >= 1,
             f"num_hiddens must be at least 1, got {self.num_hiddens}",
