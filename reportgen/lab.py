@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import math
 import re
 import tomllib
 import typing as t
 from pathlib import Path
 
+from reportgen import limits
 from reportgen.errors import LabSpecError, ParamError
 from reportgen.paths import LABS_DIR
 
@@ -225,8 +227,9 @@ def _expand(
     default_seed: int,
     seed_count: int | None,
     overrides: t.Sequence[Override],
+    room: int,
 ) -> list[RunSpec]:
-    """One [runs.<group>] table → its runs: one per grid point and seed.
+    """One [runs.<group>] table → its runs: one per grid point and seed, at most ``room``.
 
     ``grid = { num_hiddens = [128, 200] }`` sweeps parameters (the cartesian product of all
     axes); ``seeds = [0, 1, 2]`` repeats every point. A table with neither is one run whose
@@ -251,6 +254,13 @@ def _expand(
         isinstance(s, int) and not isinstance(s, bool) for s in seeds
     ):
         r.fail("seeds", f"expected a non-empty list of integers, got {seeds!r}")
+    count = math.prod(len(values) for values in grid.values()) * len(seeds)
+    if count > room:
+        r.fail(
+            "grid",
+            f"{count} runs (grid points × seeds) would make the lab plan more than"
+            f" {limits.PLANNED_RUNS} runs (reportgen.limits.PLANNED_RUNS)",
+        )
     label = r.get("label", str, group)
     params = r.get("params", dict, {})
     may_diverge = r.get("may_diverge", bool, False)
@@ -328,10 +338,15 @@ def _parse(
     top = _Reader(raw, "", path)
     runs_table = top.get("runs", dict)
     default_seed = top.get("seed", int, 0)
-    runs = []
+    runs: list[RunSpec] = []
     for group in runs_table:
         runs += _expand(
-            top.sub("runs").sub(group), group, default_seed, seed_count, overrides
+            top.sub("runs").sub(group),
+            group,
+            default_seed,
+            seed_count,
+            overrides,
+            limits.PLANNED_RUNS - len(runs),
         )
     _check_choices(top, runs)
     for o in overrides:

@@ -20,6 +20,7 @@ from reportgen.experiment import RunContext
 from reportgen.params import require, require_at_most
 from reportgen.text.corpus import Vocab
 from reportgen.text.iterators import seq_data_iter
+from reportgen.train.memory import require_memory, training_bytes
 from reportgen.train.sampling import GREEDY, Sampling, generate
 
 State = torch.Tensor | tuple[torch.Tensor, ...]
@@ -207,6 +208,18 @@ def train_language_model(
     epochs, into the table ``samples_by_epoch`` (d2l-zh v1's ``pred_period``).
     """
     device = torch.device(ctx.device)
+    require_memory(
+        training_bytes(
+            sum(p.numel() for p in net.parameters()),
+            cfg.optimizer,
+            cfg.batch_size,
+            cfg.num_steps,
+            cfg.num_hiddens,
+            cfg.recurrent_matrices,
+            len(vocab),
+        ),
+        device,
+    )
     optimizer = make_optimizer(net, cfg)
     start, ppl, train_seconds, tokens = 0, math.inf, 0.0, 0
     samples_by_epoch: list[dict[str, t.Any]] = []
