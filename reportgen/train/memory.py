@@ -7,8 +7,8 @@ The estimate counts float32 tensors only:
   activation), and for the output 4 × vocabulary numbers (the logits, their softmax and
   gradients, the loss's copy).
 It leaves out torch itself (a few hundred MB, already loaded when the check runs), the
-corpus and the allocator's slack, so it is a floor rather than a bound: tests/test_limits.py
-measures a real run's peak at 0.5 to 2 times it.
+corpus and the allocator's slack: tests/test_limits.py measures a real RNN run's peak growth
+at 0.78 times the estimate, and requires 0.5 to 2 times.
 """
 
 from __future__ import annotations
