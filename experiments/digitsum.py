@@ -19,9 +19,10 @@ import typing as t
 import torch
 from torch import nn
 
+from reportgen import limits
 from reportgen.data.digitsum import LENGTHS, NUM_CLASSES, generate
 from reportgen.experiment import RunContext, experiment
-from reportgen.params import require, require_at_least
+from reportgen.params import require, require_at_least, require_at_most
 from reportgen.train.classifier import ClassifierParams, Split, train_classifier
 
 Cell = t.Literal["srn", "residual", "lstm"]
@@ -38,6 +39,8 @@ class Params(ClassifierParams):
         super().__post_init__()
         require(self.length >= 3, f"length must be at least 3, got {self.length}")
         require_at_least(self, 1, "embedding_size", "num_hiddens")
+        require_at_most(self, limits.STEPS, "length")
+        require_at_most(self, limits.HIDDENS, "embedding_size", "num_hiddens")
 
 
 class SRN(nn.Module):
@@ -123,6 +126,9 @@ class CheckParams:
 
     def __post_init__(self) -> None:
         require_at_least(self, 1, "input_size", "num_hiddens", "batch_size", "repeats")
+        require_at_most(self, limits.HIDDENS, "input_size", "num_hiddens")
+        require_at_most(self, limits.BATCH, "batch_size")
+        require_at_most(self, limits.COUNT, "repeats")
 
 
 def median_seconds(fn: t.Callable[[], object], repeats: int) -> float:

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import dataclasses
 
+from reportgen import limits
 from reportgen.data.digitsum import LENGTHS, SPLITS, file_sha256, file_text, generate
 from reportgen.experiment import RunContext, experiment
-from reportgen.params import require
+from reportgen.params import require, require_at_most
 
 
 @dataclasses.dataclass(frozen=True)
@@ -20,6 +21,7 @@ class Params:
 
     def __post_init__(self) -> None:
         require(self.examples_shown >= 1, "examples_shown must be at least 1")
+        require_at_most(self, limits.COUNT, "examples_shown")
 
 
 @experiment("digitsum_data", params=Params)

@@ -11,9 +11,10 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+from reportgen import limits
 from reportgen.experiment import RunContext, experiment
 from reportgen.models.rnn_scratch import RNNScratch
-from reportgen.params import require, require_temperature
+from reportgen.params import require, require_at_most, require_temperature
 from reportgen.paths import DATA_DIR
 from reportgen.text.corpus import load_corpus_chars
 from reportgen.text.corpus_file import identify, read_corpus_file
@@ -45,6 +46,7 @@ class Params(LMParams):
         )
         require(self.pred_len >= 1, f"pred_len must be at least 1, got {self.pred_len}")
         require_temperature(self.temperature)
+        require_at_most(self, limits.COUNT, "pred_period", "pred_len")
         require(
             not self.corpus or Path(self.corpus).is_file(),
             f"corpus {self.corpus!r} is not a file; pass your corpus with --corpus PATH",

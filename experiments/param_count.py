@@ -17,8 +17,9 @@ import typing as t
 import torch
 from torch import nn
 
+from reportgen import limits
 from reportgen.experiment import RunContext, experiment
-from reportgen.params import require
+from reportgen.params import require, require_at_most
 
 GATE_BLOCKS = {"rnn": 1, "gru": 3, "lstm": 4}
 TORCH_LAYERS: dict[str, type[nn.RNNBase]] = {
@@ -38,6 +39,10 @@ class Params:
     def __post_init__(self) -> None:
         for name, value in dataclasses.asdict(self).items():
             require(value >= 1, f"{name} must be at least 1, got {value}")
+        require_at_most(
+            self, limits.HIDDENS, "input_size", "num_hiddens", "output_size"
+        )
+        require_at_most(self, limits.LAYERS, "num_layers")
 
 
 def layer_params(inputs: int, hiddens: int, gates: int, biases: int) -> int:

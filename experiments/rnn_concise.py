@@ -14,8 +14,9 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from reportgen import limits
 from reportgen.experiment import RunContext, experiment
-from reportgen.params import require
+from reportgen.params import require, require_at_most
 from reportgen.paths import DATA_DIR
 from reportgen.text.corpus import load_corpus_time_machine
 from reportgen.train.language_model import LMParams, State, train_language_model
@@ -42,6 +43,7 @@ class Params(LMParams):
             self.num_layers >= 1,
             f"num_layers must be at least 1, got {self.num_layers}",
         )
+        require_at_most(self, limits.LAYERS, "num_layers")
 
 
 class RNNModel(nn.Module):

@@ -16,8 +16,14 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from reportgen import limits
 from reportgen.experiment import RunContext, experiment
-from reportgen.params import require, require_at_least, require_temperature
+from reportgen.params import (
+    require,
+    require_at_least,
+    require_at_most,
+    require_temperature,
+)
 from reportgen.paths import DATA_DIR
 from reportgen.text.corpus_file import identify, read_corpus_file
 from reportgen.text.poems import (
@@ -71,6 +77,9 @@ class Params(PoemTrainParams):
         require_at_least(
             self, 1, "embedding_dim", "num_hiddens", "num_layers", "min_chars"
         )
+        require_at_most(self, limits.HIDDENS, "embedding_dim", "num_hiddens")
+        require_at_most(self, limits.LAYERS, "num_layers")
+        require_at_most(self, limits.STEPS, "min_chars", "max_chars")
         require(
             self.max_chars >= self.min_chars,
             f"max_chars ({self.max_chars}) must be at least min_chars ({self.min_chars})",

@@ -9,8 +9,14 @@ from __future__ import annotations
 import dataclasses
 import random
 
+from reportgen import limits
 from reportgen.experiment import RunContext, experiment
-from reportgen.params import require, require_at_least, require_one_minibatch
+from reportgen.params import (
+    require,
+    require_at_least,
+    require_at_most,
+    require_one_minibatch,
+)
 from reportgen.paths import DATA_DIR
 from reportgen.text.corpus import (
     Vocab,
@@ -38,6 +44,10 @@ class Params:
         require_at_least(
             self, 1, "batch_size", "num_steps", "toy_batch_size", "toy_num_steps"
         )
+        require_at_most(self, limits.COUNT, "top_k", "toy_length")
+        require_at_most(self, limits.BATCH, "batch_size", "toy_batch_size")
+        require_at_most(self, limits.STEPS, "num_steps", "toy_num_steps")
+        require_at_most(self, limits.TOKENS, "max_tokens")
         require_one_minibatch(self, "max_tokens", "batch_size", "num_steps")
         require_one_minibatch(self, "toy_length", "toy_batch_size", "toy_num_steps")
 

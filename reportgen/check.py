@@ -13,6 +13,7 @@ import json
 import typing as t
 from pathlib import Path
 
+from reportgen import limits
 from reportgen.lab import LabSpec
 from reportgen.safety import read_own_file
 from reportgen.shapes import Shape, check_fields
@@ -62,7 +63,6 @@ def write_manifest(staged: StagedFiles, build_dir: Path, manifest: Manifest) -> 
     )
 
 
-MAX_MANIFEST_BYTES = 2**20
 _SHAPE: Shape = {
     "lab": str,
     "student": dict,
@@ -84,7 +84,7 @@ def read_manifest(build_dir: Path, lab_id: str, student_id: str) -> Manifest | N
     planted file: it is data, checked field by field)."""
     path = manifest_path(build_dir, lab_id, student_id)
     try:
-        data = json.loads(read_own_file(path, build_dir, MAX_MANIFEST_BYTES))
+        data = json.loads(read_own_file(path, build_dir, limits.MANIFEST_BYTES))
         check_fields(data, _SHAPE, optional=("seeds", "chosen", "corpus"))
         for state in data["runs"].values():
             check_fields(state, _RUN_SHAPE)

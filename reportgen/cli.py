@@ -14,6 +14,7 @@ from pathlib import Path
 
 import click
 
+from reportgen import limits
 from reportgen.paths import DEFAULT_BUILD_DIR
 
 STUDENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
@@ -68,9 +69,9 @@ SET_OPTION = click.option(
 )
 SEEDS_OPTION = click.option(
     "--seeds",
-    type=click.IntRange(min=1),
+    type=click.IntRange(min=1, max=limits.SEEDS),
     default=None,
-    help="Seeds per point of every swept group (0 … N−1), instead of the lab's list.",
+    help="Seeds per point of every swept group (0 … N−1, N ≤ 20), instead of the lab's list.",
 )
 BUILD_DIR_OPTION = click.option(
     "--build-dir",
@@ -228,9 +229,9 @@ def main(verbose: bool) -> None:
 @BUILD_DIR_OPTION
 @click.option(
     "--jobs",
-    type=click.IntRange(min=0),
+    type=click.IntRange(min=0, max=limits.JOBS),
     default=0,
-    help="Runs trained at once. Default 0: one per CPU core (1 on CUDA).",
+    help="Runs trained at once (at most 64). Default 0: one per CPU core (1 on CUDA).",
 )
 @click.option("--corpus", type=CorpusType(), help=corpus_help)
 @click.option("--force", is_flag=True, help="Retrain every run even when it is cached.")

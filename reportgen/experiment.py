@@ -18,6 +18,7 @@ import time
 import typing as t
 from pathlib import Path
 
+from reportgen import limits
 from reportgen.paths import EXPERIMENTS_DIR
 
 log = logging.getLogger(__name__)
@@ -46,7 +47,6 @@ _REGISTRY: dict[str, Experiment] = {}
 CHECKPOINTS_PER_RUN = (
     20  # a run saves its state this many times; an interruption costs ≤ 5%
 )
-MAX_CHECKPOINT_BYTES = 512 * 2**20  # a course model's state is a few MiB
 
 
 def experiment(
@@ -185,7 +185,7 @@ class RunContext:
 
         try:
             # tensors and plain containers only: a checkpoint's pickle can never run code
-            data = read_own_file(path, path.parent, MAX_CHECKPOINT_BYTES)
+            data = read_own_file(path, path.parent, limits.CHECKPOINT_BYTES)
             payload = torch.load(io.BytesIO(data), weights_only=True)
             state: dict[str, t.Any] = payload["state"]
             self.series = payload["series"]

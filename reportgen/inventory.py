@@ -10,12 +10,11 @@ import json
 import typing as t
 from pathlib import Path
 
+from reportgen import limits
 from reportgen.lab import LabSpec, available_labs, load_lab
 from reportgen.paths import EXPERIMENTS_DIR
 from reportgen.safety import Roots, read_own_file
 from reportgen.store import Store, is_key_map, write_atomic
-
-MAX_LATEST_BYTES = 2**20  # a run id → key map of a few KiB
 
 
 def latest_keys_path(build_dir: Path, lab_id: str, profile: str) -> Path:
@@ -34,7 +33,7 @@ def record_latest_keys(
 def _latest_keys(build_dir: Path, lab_id: str, profile: str) -> dict[str, str]:
     path = latest_keys_path(build_dir, lab_id, profile)
     try:
-        data = json.loads(read_own_file(path, build_dir, MAX_LATEST_BYTES))
+        data = json.loads(read_own_file(path, build_dir, limits.KEY_MAP_BYTES))
     except (OSError, ValueError):
         return {}
     return data if is_key_map(data) else {}

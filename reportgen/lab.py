@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import math
 import re
 import string
 import tomllib
@@ -24,6 +25,7 @@ import typing as t
 import unicodedata
 from pathlib import Path
 
+from reportgen import limits
 from reportgen.errors import LabSpecError, ParamError, shown
 from reportgen.params import number_problem
 from reportgen.paths import LABS_DIR, TEMPLATES_DIR
@@ -217,7 +219,15 @@ def load_lab(
         )
         raise LabSpecError(f"Unknown lab '{lab_id}'.{hint}")
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = limits.read_bounded(
+            lambda: open(path, "rb"), path.stat().st_size, limits.SPEC_BYTES
+        )
+        raw = tomllib.loads(data.decode("utf-8"))
+    except limits.OverLimit as exc:
+        raise LabSpecError(
+            f"Lab spec {path.name} is {exc.size // 1024} KB; the limit is"
+            f" {limits.SPEC_BYTES // 1024} KB (reportgen.limits.SPEC_BYTES)."
+        ) from None
     except UnicodeDecodeError as exc:
         raise LabSpecError(
             f"Lab spec {path.name} is not UTF-8 (byte {exc.start}); save it as UTF-8."
@@ -235,7 +245,6 @@ def load_lab(
 
 # a lab id names folders and files of the build: letters, digits, '-', '_'; not '.' or '..'
 LAB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
-MAX_SPEC_BYTES = 2**20
 
 
 def _spec_path(lab_id: str, directory: Path) -> Path:
@@ -251,7 +260,7 @@ def _spec_path(lab_id: str, directory: Path) -> Path:
             " `reportgen list`) or the path of a lab spec ending in .toml."
         )
     try:
-        path = input_file(Path(lab_id), "Lab spec", Roots.of(), MAX_SPEC_BYTES)
+        path = input_file(Path(lab_id), "Lab spec", Roots.of())
     except FileNotFoundError:
         raise LabSpecError(f"Lab spec {shown} does not exist.") from None
     if not LAB_ID.match(path.stem):  # the file's own name, once links are resolved
@@ -346,8 +355,9 @@ def _expand(
     default_seed: int,
     seed_count: int | None,
     overrides: t.Sequence[Override],
+    room: int,
 ) -> list[RunSpec]:
-    """One [runs.<group>] table → its runs: one per grid point and seed.
+    """One [runs.<group>] table → its runs: one per grid point and seed, at most ``room``.
 
     ``grid = { num_hiddens = [128, 200] }`` sweeps parameters (the cartesian product of all
     axes); ``seeds = [0, 1, 2]`` repeats every point. A table with neither is one run whose
@@ -382,6 +392,13 @@ def _expand(
         seeds = [r.seed(r.table.get("seed", default_seed), "seed")]
     if seed_count is not None and "seeds" in r.table:
         seeds = list(range(seed_count))
+    count = math.prod(len(values) for values in grid.values()) * len(seeds)
+    if count > room:
+        r.fail(
+            "grid",
+            f"{count} runs (grid points × seeds) would make the lab plan more than"
+            f" {limits.PLANNED_RUNS} runs (reportgen.limits.PLANNED_RUNS)",
+        )
     label = r.get("label", str, group)
     _check_label(r, label, [*grid, "seed"])
     params = r.sub("params").table
@@ -511,7 +528,12 @@ def _parse(
     runs: list[RunSpec] = []
     for group in runs_table.table:
         runs += _expand(
-            runs_table.sub(group), group, default_seed, seed_count, overrides
+            runs_table.sub(group),
+            group,
+            default_seed,
+            seed_count,
+            overrides,
+            limits.PLANNED_RUNS - len(runs),
         )
     _check_unique_ids(top, runs)
     _check_choices(top, runs)

@@ -162,3 +162,13 @@ def require_one_minibatch(
         f"{tokens} ({have}) must exceed ({batch_size} + 1) × {num_steps} ({need})"
         " to fill one minibatch at any offset",
     )
+
+
+def require_at_most(params: object, maximum: int, *names: str) -> None:
+    """Each named field of ``params`` must be at most ``maximum`` (a reportgen.limits value)."""
+    for name in names:
+        value = getattr(params, name)
+        require(
+            value <= maximum,
+            f"{name} must be at most {maximum} (a course lab never needs more), got {value}",
+        )

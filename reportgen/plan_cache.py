@@ -16,16 +16,15 @@ import json
 import typing as t
 from pathlib import Path
 
+from reportgen import limits
 from reportgen.errors import ReportgenError
 from reportgen.lab import LabSpec, Override
 from reportgen.paths import DATA_DIR, EXPERIMENTS_DIR, PROJECT_ROOT
 from reportgen.plan import KEYED_PACKAGES
 from reportgen.safety import Roots, input_file, read_own_file
 from reportgen.store import canonical_json, is_key_map, sha256_file, write_atomic
-from reportgen.text.corpus_file import MAX_CORPUS_BYTES
 
 # the planner itself: a change to how keys are made must never reuse an old plan
-MAX_PLAN_BYTES = 2**20  # a plan is a run id → key map of a few KiB
 PLANNING_CODE = ("plan.py", "params.py", "lab.py", "experiment.py", "store.py")
 
 
@@ -81,7 +80,7 @@ def _corpus_hashes(
     hashes = {}
     for value in named:
         try:
-            path = input_file(Path(value), "Corpus", roots, MAX_CORPUS_BYTES)
+            path = input_file(Path(value), "Corpus", roots)
         except (OSError, ReportgenError):
             continue  # a shipped corpus's name, or a file the planner will refuse
         hashes[str(path)] = sha256_file(path)
@@ -97,7 +96,9 @@ class PlanCache:
     def get(self, digest: str) -> dict[str, str] | None:
         try:
             path = self.root / f"{digest}.json"
-            keys = json.loads(read_own_file(path, self.root.parent, MAX_PLAN_BYTES))
+            keys = json.loads(
+                read_own_file(path, self.root.parent, limits.KEY_MAP_BYTES)
+            )
         except (OSError, ValueError):
             return None  # never remembered, or damaged: plan afresh
         return keys if is_key_map(keys) else None

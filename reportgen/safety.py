@@ -45,9 +45,10 @@ class Roots:
         return " or ".join(str(p) for p in self.folders)
 
 
-def input_file(path: Path, what: str, roots: Roots, max_bytes: int) -> Path:
-    """``path`` resolved, checked to be a regular file of at most ``max_bytes`` inside
-    ``roots``; raises UnsafeInput (outside, too large) or FileNotFoundError (absent)."""
+def input_file(path: Path, what: str, roots: Roots) -> Path:
+    """``path`` resolved, checked to be a regular file inside ``roots``; raises UnsafeInput
+    (outside, not a file) or FileNotFoundError (absent). Callers read it with a size limit
+    (:func:`reportgen.limits.read_bounded`)."""
     shown = printable_path(path, what)
     resolved = path.resolve()
     if not any(resolved.is_relative_to(root) for root in roots.folders):
@@ -56,14 +57,8 @@ def input_file(path: Path, what: str, roots: Roots, max_bytes: int) -> Path:
             f"{what} {shown}{via} is outside the project folder: reportgen reads input"
             f" files only from {roots.describe()}. Copy the file into your project folder."
         )
-    info = resolved.stat()  # FileNotFoundError: the caller's "missing" case
-    if not stat.S_ISREG(info.st_mode):
+    if not stat.S_ISREG(resolved.stat().st_mode):  # FileNotFoundError: "missing"
         raise UnsafeInput(f"{what} {shown} is not a regular file.")
-    if info.st_size > max_bytes:
-        raise UnsafeInput(
-            f"{what} {shown} is {info.st_size / 2**20:.1f} MiB; the limit is"
-            f" {max_bytes / 2**20:g} MiB."
-        )
     return resolved
 
 

@@ -25,6 +25,7 @@ import tempfile
 import typing as t
 from pathlib import Path
 
+from reportgen import limits
 from reportgen.safety import TEMP_SUFFIX, own_dir, read_own_file
 from reportgen.shapes import Shape, check_fields
 
@@ -32,11 +33,12 @@ log = logging.getLogger(__name__)
 
 RESULT_FORMAT = 1
 RESULT_FILE = "result.json"
-MAX_RESULT_BYTES = 64 * 2**20  # the largest course result (digitsum) is under 2 MiB
 
 
 def sha256_file(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    """sha256 of a file, read in chunks: a corpus is hashed without holding it whole."""
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 def canonical_json(obj: object) -> str:
@@ -178,7 +180,7 @@ class Store:
     def load(self, key: str) -> RunResult | None:
         """The stored result for ``key``; None when missing or unreadable (logged once)."""
         try:
-            data = read_own_file(self.path_for(key), self.root, MAX_RESULT_BYTES)
+            data = read_own_file(self.path_for(key), self.root, limits.RESULT_BYTES)
         except FileNotFoundError:
             return None
         except (ValueError, OSError) as exc:

@@ -113,3 +113,30 @@ def test_resolve_suggests_the_closest_known_key() -> None:
         match=r"Unknown parameter 'demo.num_hidden'. Did you mean 'num_hiddens'\?",
     ):
         resolve(Demo, {"num_hidden": 3}, "demo")
+
+
+def _int_fields() -> list[tuple[str, str]]:
+    from reportgen.experiment import load_experiments
+    from reportgen.params import field_types
+
+    return [
+        (name, field)
+        for name, exp in sorted(load_experiments().items())
+        for field, declared in field_types(exp.params_cls).items()
+        if declared is int
+    ]
+
+
+@pytest.mark.parametrize(("experiment", "field"), _int_fields())
+def test_every_size_of_every_experiment_has_an_upper_limit(
+    experiment: str, field: str
+) -> None:
+    """num_hiddens=10**9, num_epochs=10**12 …: refused in one line naming the limit."""
+    from reportgen.experiment import load_experiments
+
+    with pytest.raises(ParamError) as exc:
+        resolve(load_experiments()[experiment].params_cls, {field: 10**12}, experiment)
+    assert exc.value.message.startswith(f"{experiment}: {field} must be at most ")
+    assert exc.value.message.endswith(
+        "(a course lab never needs more), got 1000000000000"
+    )

@@ -85,8 +85,8 @@ def test_set_on_an_experiment_changes_all_its_runs() -> None:
             "lstm_scratch: num_epochs must be at least 1, got 0",
         ),
         (
-            "lstm_scratch.batch_size=5000",
-            "lstm_scratch: max_tokens (10000) must exceed (batch_size + 1) × num_steps (175035) to fill one minibatch at any offset",
+            "lstm_scratch.batch_size=1000",
+            "lstm_scratch: max_tokens (10000) must exceed (batch_size + 1) × num_steps (35035) to fill one minibatch at any offset",
         ),
         (
             "rnn_scratch.num_epochs=" + "1" * 400,  # was an OverflowError in scheduling

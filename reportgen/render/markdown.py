@@ -167,15 +167,31 @@ class _CodeLinePostprocessor(Postprocessor):
         return self.LINE_ID.sub('<span class="code-line">', text)
 
 
+class _DepthProbe(Treeprocessor):
+    """Records how deep the finished element tree nests (the root's children are depth 1)."""
+
+    deepest = 0
+
+    def run(self, root: etree.Element) -> None:
+        level = [(child, 1) for child in root]
+        while level:
+            element, depth = level.pop()
+            self.deepest = max(self.deepest, depth)
+            level += [(child, depth + 1) for child in element]
+
+
 class ReportExtension(Extension):
-    def __init__(self, math_dir: Path) -> None:
+    """The report's Markdown; ``math_dir=None`` leaves formulas as text (for :func:`depth`)."""
+
+    def __init__(self, math_dir: Path | None) -> None:
         super().__init__()
         self.math_dir = math_dir
 
     def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 (Markdown's API name)
         md.preprocessors.deregister("html_block")  # raw HTML blocks become escaped text
         md.inlinePatterns.deregister("html")  # and so do inline tags
-        md.preprocessors.register(_MathPreprocessor(md, self.math_dir), "math", 25)
+        if self.math_dir is not None:
+            md.preprocessors.register(_MathPreprocessor(md, self.math_dir), "math", 25)
         md.treeprocessors.register(_CaptionTreeprocessor(md), "captions", 5)
         md.treeprocessors.register(_PoemGroupTreeprocessor(md), "poems", 4)
         md.postprocessors.register(_CodeLinePostprocessor(md), "code_lines", 5)
@@ -183,7 +199,29 @@ class ReportExtension(Extension):
 
 def to_html(text: str, math_dir: Path) -> str:
     """Convert report Markdown to sanitised HTML; formula SVGs are written to ``math_dir``."""
-    md = markdown.Markdown(
+    html = _converter(math_dir).convert(text)
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        filter_style_properties={"text-align"},
+        link_rel=None,
+    )
+
+
+def depth(text: str) -> int:
+    """How deep the HTML of ``text`` nests: a block quote, a list, its item, an emphasis …
+    count one level each. Nothing is written (formulas stay text)."""
+    md = _converter(None)
+    probe = _DepthProbe(md)
+    md.treeprocessors.register(probe, "depth", 0)  # last: after the inline patterns
+    md.convert(text)
+    return probe.deepest
+
+
+def _converter(math_dir: Path | None) -> markdown.Markdown:
+    return markdown.Markdown(
         extensions=[
             "tables",
             "fenced_code",
@@ -203,13 +241,4 @@ def to_html(text: str, math_dir: Path) -> str:
             }
         },
         output_format="html",
-    )
-    html = md.convert(text)
-    return nh3.clean(
-        html,
-        tags=ALLOWED_TAGS,
-        attributes=ALLOWED_ATTRIBUTES,
-        url_schemes={"http", "https", "mailto"},
-        filter_style_properties={"text-align"},
-        link_rel=None,
     )

@@ -9,10 +9,15 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import io
+import lzma
+import struct
 import typing as t
 import zipfile
+import zlib
 from pathlib import Path
 
+from reportgen import limits
 from reportgen.errors import ReportgenError
 from reportgen.safety import Roots, input_file
 
@@ -68,22 +73,26 @@ def identify(
 
 
 def read_corpus_file(path: Path) -> CorpusFile:
-    """Read and check a corpus; raises CorpusError with a message a student can act on."""
+    """Read and check a corpus; raises CorpusError with a message a student can act on.
+
+    At most :data:`limits.CORPUS_BYTES` are read: a larger file is refused by its size, a
+    zip member by its declared size and, since a zip can lie about that, by reading one
+    byte more than the limit at most.
+    """
     if not path.is_file():
         raise CorpusError(f"Corpus {path} does not exist.")
-    raw = path.read_bytes()
+    try:
+        raw = limits.read_bounded(
+            lambda: open(path, "rb"), path.stat().st_size, limits.CORPUS_BYTES
+        )
+    except OSError as exc:
+        raise CorpusError(f"Corpus {path} cannot be read: {exc.strerror}.") from None
+    except limits.OverLimit as exc:
+        raise _too_large(path, exc.size, "is") from None
     digest = hashlib.sha256(raw).hexdigest()
     member = None
-    if zipfile.is_zipfile(path):
-        with zipfile.ZipFile(path) as archive:
-            names = [n for n in archive.namelist() if not n.endswith("/")]
-            if len(names) != 1:
-                raise CorpusError(
-                    f"Corpus {path} is a zip with {len(names)} files;"
-                    " it must hold exactly one .txt."
-                )
-            member = names[0]
-            raw = archive.read(member)
+    if raw.startswith(b"PK\x03\x04") or zipfile.is_zipfile(io.BytesIO(raw)):
+        member, raw = _read_zip_member(path, raw)
     if not raw.strip():
         raise CorpusError(f"Corpus {path} is empty.")
     if b"\x00" in raw:
@@ -98,13 +107,67 @@ def read_corpus_file(path: Path) -> CorpusFile:
     return CorpusFile(path, text, digest, hashlib.sha256(raw).hexdigest(), blob, member)
 
 
-MAX_CORPUS_BYTES = 64 * 2**20  # the course corpora are under 1 MiB
+# what a damaged zip raises: bad CRC, truncated or corrupt deflate/bzip2/lzma streams,
+# unknown compression methods, malformed headers and names
+_ZIP_DAMAGE = (
+    zipfile.BadZipFile,
+    RuntimeError,
+    EOFError,
+    OSError,
+    ValueError,
+    struct.error,
+    zlib.error,
+    lzma.LZMAError,
+)
+
+
+def _read_zip_member(path: Path, raw: bytes) -> tuple[str, bytes]:
+    """The one file of a zip and its bytes, read with the size limit; damage is a CorpusError."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            infos = [i for i in archive.infolist() if not i.is_dir()]
+            if len(infos) != 1:
+                raise CorpusError(
+                    f"Corpus {path} is a zip with {len(infos)} files;"
+                    " it must hold exactly one .txt."
+                )
+            info = infos[0]
+            if info.flag_bits & 0x1:
+                raise CorpusError(
+                    f"Corpus {path} is an encrypted zip; unzip it and pass the .txt."
+                )
+            try:
+                text = limits.read_bounded(
+                    lambda: archive.open(info), info.file_size, limits.CORPUS_BYTES
+                )
+            except NotImplementedError:
+                raise CorpusError(
+                    f"Corpus {path} is compressed with method {info.compress_type},"
+                    " which reportgen cannot unpack; zip it again (deflate) or pass the .txt."
+                ) from None
+            except limits.OverLimit as exc:
+                raise _too_large(
+                    path, exc.size, f"holds {info.filename}, which is"
+                ) from None
+            return info.filename, text
+    except _ZIP_DAMAGE as exc:
+        reason = str(exc) or type(exc).__name__  # a truncated stream: EOFError()
+        raise CorpusError(
+            f"Corpus {path} is a damaged zip ({reason}); zip it again or pass the .txt."
+        ) from None
+
+
+def _too_large(path: Path, size: int, what: str) -> CorpusError:
+    return CorpusError(
+        f"Corpus {path} {what} {size / limits.MIB:.1f} MiB; the limit is"
+        f" {limits.CORPUS_BYTES // limits.MIB} MiB of text (reportgen.limits.CORPUS_BYTES)."
+    )
 
 
 def checked_corpus(path: Path, roots: Roots) -> CorpusFile:
     """A user's corpus file: inside ``roots`` once links are resolved, then read and checked."""
     try:
-        resolved = input_file(path, "Corpus", roots, MAX_CORPUS_BYTES)
+        resolved = input_file(path, "Corpus", roots)
     except FileNotFoundError:
         raise CorpusError(f"Corpus {path} does not exist.") from None
     return read_corpus_file(resolved)

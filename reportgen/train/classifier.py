@@ -17,8 +17,9 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from reportgen import limits
 from reportgen.experiment import RunContext
-from reportgen.params import require
+from reportgen.params import require, require_at_most
 
 
 @dataclasses.dataclass(frozen=True)
@@ -35,6 +36,9 @@ class ClassifierParams:
     record_grad_norms: bool = False  # log ‖∇‖ of the watched parameters at every update
 
     def __post_init__(self) -> None:
+        require_at_most(self, limits.EPOCHS, "num_epochs")
+        require_at_most(self, limits.BATCH, "batch_size")
+        require_at_most(self, limits.COUNT, "eval_steps")
         require(
             self.num_epochs >= 1,
             f"num_epochs must be at least 1, got {self.num_epochs}",

@@ -15,10 +15,12 @@ import typing as t
 import torch
 from torch import nn
 
+from reportgen import limits
 from reportgen.experiment import RunContext
-from reportgen.params import require, require_one_minibatch
+from reportgen.params import require, require_at_most, require_one_minibatch
 from reportgen.text.corpus import Vocab
 from reportgen.text.iterators import seq_data_iter
+from reportgen.train.memory import require_memory, training_bytes
 from reportgen.train.sampling import GREEDY, Sampling, generate
 
 State = torch.Tensor | tuple[torch.Tensor, ...]
@@ -54,6 +56,11 @@ class LMParams:
     clip_theta: float = 1.0  # gradient-norm threshold θ
 
     def __post_init__(self) -> None:
+        require_at_most(self, limits.HIDDENS, "num_hiddens")
+        require_at_most(self, limits.EPOCHS, "num_epochs")
+        require_at_most(self, limits.BATCH, "batch_size")
+        require_at_most(self, limits.STEPS, "num_steps")
+        require_at_most(self, limits.TOKENS, "max_tokens")
         require(
             self.num_hiddens >= 1,
             f"num_hiddens must be at least 1, got {self.num_hiddens}",
@@ -197,6 +204,18 @@ def train_language_model(
     epochs, into the table ``samples_by_epoch`` (d2l-zh v1's ``pred_period``).
     """
     device = torch.device(ctx.device)
+    require_memory(
+        training_bytes(
+            sum(p.numel() for p in net.parameters()),
+            cfg.optimizer,
+            cfg.batch_size,
+            cfg.num_steps,
+            cfg.num_hiddens,
+            cfg.recurrent_matrices,
+            len(vocab),
+        ),
+        device,
+    )
     optimizer = make_optimizer(net, cfg)
     start, ppl, train_seconds, tokens = 0, math.inf, 0.0, 0
     samples_by_epoch: list[dict[str, t.Any]] = []

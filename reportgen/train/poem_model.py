@@ -15,8 +15,9 @@ import typing as t
 import torch
 from torch import nn
 
+from reportgen import limits
 from reportgen.experiment import RunContext
-from reportgen.params import require, require_at_least
+from reportgen.params import require, require_at_least, require_at_most
 from reportgen.text.poems import poem_batches
 from reportgen.train.language_model import LanguageModel
 
@@ -30,6 +31,8 @@ class PoemTrainParams:
 
     def __post_init__(self) -> None:
         require_at_least(self, 1, "num_epochs", "batch_size")
+        require_at_most(self, limits.EPOCHS, "num_epochs")
+        require_at_most(self, limits.BATCH, "batch_size")
         require(self.lr > 0, f"lr must be positive, got {self.lr}")
         require(self.clip_norm > 0, f"clip_norm must be positive, got {self.clip_norm}")
 
