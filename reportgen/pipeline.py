@@ -111,9 +111,10 @@ def build(lab: LabSpec, options: BuildOptions) -> BuildOutcome:
     build renders from the store without planning again: no experiment (and no torch) is
     imported.
     """
-    from reportgen.device import resolve_device
+    from reportgen.device import require_device, resolve_device
 
     started = time.perf_counter()
+    require_device(options.device)  # before anything else, even when nothing must train
     store = Store(options.build_dir / "cache")
     plans = PlanCache(store.root)
     inputs = inputs_digest()
@@ -171,13 +172,9 @@ def stored_stages(
     """The build's runs from remembered plans, when every one of them is stored; else None."""
 
     def remembered(chosen: Chosen) -> dict[str, RunResult] | None:
-        keys = plans.get(plan_key(chosen))
-        if keys is None:
-            return None
-        results = {run_id: store.load(key) for run_id, key in keys.items()}
-        if any(r is None for r in results.values()):
-            return None
-        return t.cast(dict[str, RunResult], results)
+        return plans.results(
+            plan_key(chosen), store, lab, options.profile, options.overrides, chosen
+        )
 
     results = remembered({})
     if results is None:
@@ -212,7 +209,7 @@ def _train(
     )
     jobs = options.jobs or (1 if device == "cuda" else (os.cpu_count() or 1))
     results, summary = execute(planned, store, device, jobs=jobs, force=options.force)
-    plans.put(plan_key({}), {r.id: r.key for r in planned})
+    plans.put(plan_key({}), planned)
     chosen = choose_from_results(lab, options.overrides, results)
     if chosen:  # second stage: the groups that choose a parameter from these results
         for group, values in chosen.items():
@@ -228,7 +225,7 @@ def _train(
         )
         results |= more
         summary = summary.merged(more_summary)
-        plans.put(plan_key(chosen), {r.id: r.key for r in planned})
+        plans.put(plan_key(chosen), planned)
     keys = {r.id: r.key for r in planned}
     return Stages(keys, {run_id: results[run_id] for run_id in keys}, chosen, summary)
 
