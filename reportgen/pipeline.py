@@ -20,6 +20,7 @@ from markupsafe import Markup
 
 from reportgen.check import Finding, Manifest, findings, run_states, write_manifest
 from reportgen.errors import ReportgenError
+from reportgen.interrupts import Interrupted
 from reportgen.inventory import record_latest_keys
 from reportgen.lab import LabSpec, Override
 from reportgen.paths import DEFAULT_BUILD_DIR
@@ -154,7 +155,14 @@ def build(lab: LabSpec, options: BuildOptions) -> BuildOutcome:
                     options.profile,
                     len(stored.keys),
                 )
-            return _render_stage(lab, options, stored, (notes_path, notes), started)
+            try:
+                return _render_stage(lab, options, stored, (notes_path, notes), started)
+            except Interrupted as exc:
+                raise Interrupted(
+                    exc.signal_name,
+                    f"all {len(stored.keys)} runs are stored; the report was not"
+                    " finished. Run the same command again to write it.",
+                ) from None
         except OSError as exc:  # disk full, folder made read-only mid-build, …
             where = exc.filename or options.build_dir
             raise ReportgenError(

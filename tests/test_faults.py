@@ -5,10 +5,16 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
-from conftest import QuickBuild
+from conftest import STUDENT, QuickBuild, invoke
 
 from reportgen.lab import load_lab
 from reportgen.plan_cache import RememberedRun, mismatch
@@ -109,3 +115,148 @@ def test_cuda_without_cuda_is_refused_even_with_everything_cached(
     ), result.output
     assert quick_build.pdf.stat().st_mtime_ns == before
     assert quick_build.build("--device", "cpu").exit_code == 0
+
+
+# --- signals and killed builds, on a real build in its own process group -----------------
+
+BUILD = [
+    sys.executable,
+    "-m",
+    "reportgen",
+    "build",
+    "lab4",
+    *STUDENT,
+    "--profile",
+    "quick",
+]
+
+
+def start_build(build_dir: Path, *args: str) -> subprocess.Popen[str]:
+    """A quick build in a subprocess and a session of its own (its own process group)."""
+    return subprocess.Popen(
+        [*BUILD, "--build-dir", str(build_dir), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+
+
+def copy_of(quick_build: QuickBuild, to: Path, *, report: bool) -> Path:
+    """The quick build's cache (and with ``report`` its report, but no figures): a build of
+    it trains nothing and draws every figure."""
+    shutil.copytree(quick_build.build_dir / "cache", to / "cache")
+    if report:
+        shutil.copytree(quick_build.build_dir / "lab4", to / "lab4")
+        shutil.rmtree(to / "lab4" / "figures")
+    return to
+
+
+def children(pid: int) -> dict[int, str]:
+    """pid → command line of each live process whose parent is ``pid`` (from /proc)."""
+    found = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            cmdline = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ")
+        except OSError:
+            continue  # it ended meanwhile
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found[int(stat.parent.name)] = cmdline.decode(errors="replace")
+    return found
+
+
+def is_running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def spawned_child(build: subprocess.Popen[str], within: float = 120.0) -> int:
+    """The pid of the build's first worker (a figure worker: the build is rendering)."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline and build.poll() is None:
+        for pid, cmdline in children(build.pid).items():
+            if "spawn_main" in cmdline:
+                return pid
+        time.sleep(0.02)
+    raise AssertionError(
+        f"no figure worker appeared; the build said:\n{build_output(build)}"
+    )
+
+
+def build_output(build: subprocess.Popen[str]) -> str:
+    out, _ = build.communicate(timeout=120)
+    return out
+
+
+@pytest.mark.parametrize("stage", ["training", "figures"])
+def test_workers_exit_when_the_build_is_killed(
+    stage: str, quick_build: QuickBuild, tmp_path: Path
+) -> None:
+    """SIGKILL of a build as soon as its workers start (training runs from scratch, or
+    drawing every figure): they follow it within seconds, instead of working on under
+    PID 1 for as long as their work takes."""
+    if stage == "figures":
+        build = start_build(copy_of(quick_build, tmp_path, report=False))
+    else:
+        build = start_build(tmp_path, "--jobs", "2")
+    worker = spawned_child(build)
+    os.kill(build.pid, signal.SIGKILL)
+    build.wait()
+    deadline = time.monotonic() + 3.0
+    while is_running(worker) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not is_running(worker)
+
+
+def test_ctrl_c_while_rendering_is_one_line_and_exit_130(
+    quick_build: QuickBuild, tmp_path: Path
+) -> None:
+    """Ctrl-C (SIGINT to the process group) at moments spread over the rendering: each
+    build ends complete (exit 0) or with the one-line message and 130, its report files
+    whole; at least one is interrupted while rendering."""
+    assert quick_build.build().exit_code == 0
+    markdown = quick_build.markdown.read_bytes()  # the same inputs give the same text
+    interrupted = 0
+    for attempt, delay in enumerate((0.0, 0.3, 1.0, 2.0, 3.5)):
+        build_dir = copy_of(quick_build, tmp_path / str(attempt), report=True)
+        build = start_build(build_dir)
+        spawned_child(build)
+        time.sleep(delay)
+        os.killpg(build.pid, signal.SIGINT)
+        out = build_output(build)
+        assert "Traceback" not in out and "Aborted!" not in out, out
+        if build.returncode == 0:
+            continue
+        assert build.returncode == 130, out
+        assert out.endswith(
+            "Error: Interrupted by SIGINT: all 8 runs are stored; the report was not"
+            " finished. Run the same command again to write it.\n"
+        ), out
+        interrupted += 1
+        report = build_dir / "lab4"
+        assert (report / quick_build.markdown.name).read_bytes() == markdown
+        assert (report / quick_build.pdf.name).read_bytes().endswith(b"%%EOF\n")
+    assert interrupted, "no attempt was interrupted while rendering"
+
+
+def test_sigterm_while_rendering_is_one_line_and_exit_130(
+    quick_build: QuickBuild, tmp_path: Path
+) -> None:
+    build = start_build(copy_of(quick_build, tmp_path, report=False))
+    spawned_child(build)
+    build.terminate()
+    out = build_output(build)
+    assert build.returncode == 130, out
+    assert out.endswith(
+        "Error: Interrupted by SIGTERM: all 8 runs are stored; the report was not"
+        " finished. Run the same command again to write it.\n"
+    ), out
+    after = invoke(
+        "build", "lab4", *STUDENT, "--profile", "quick", "--build-dir", str(tmp_path)
+    )
+    assert after.exit_code == 0, after.output  # and it cleaned what the signal left
+    assert not list(tmp_path.rglob("*.tmp"))
