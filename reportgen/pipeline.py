@@ -31,6 +31,7 @@ from reportgen.render.fonts import require_fonts
 from reportgen.render.notes import read_notes
 from reportgen.runner import ExecutionSummary, execute
 from reportgen.store import RunResult, Store, remove_orphans
+from reportgen.write_errors import REPORT_KEPT, TRAINING_KEPT, cannot_write
 
 log = logging.getLogger(__name__)
 
@@ -164,10 +165,9 @@ def build(lab: LabSpec, options: BuildOptions) -> BuildOutcome:
                     " finished. Run the same command again to write it.",
                 ) from None
         except OSError as exc:  # disk full, folder made read-only mid-build, …
-            where = exc.filename or options.build_dir
-            raise ReportgenError(
-                f"Cannot write {where}: {exc.strerror or exc}."
-            ) from None
+            # ``stored`` is set once every run is: then only the report was being written
+            kept = TRAINING_KEPT if stored is None else REPORT_KEPT
+            raise cannot_write(exc, options.build_dir, kept) from None
 
 
 def stored_stages(

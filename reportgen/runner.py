@@ -25,13 +25,14 @@ import typing as t
 from pathlib import Path
 
 from reportgen import params as params_mod
-from reportgen.errors import ExperimentError
+from reportgen.errors import ExperimentError, ReportgenError
 from reportgen.experiment import Diverged, RunContext, load_experiments
 from reportgen.interrupts import Interrupted
 from reportgen.plan import PlannedRun, code_sources
 from reportgen.progress import RunProgress
 from reportgen.store import RunResult, Store
 from reportgen.workers import sigint_blocked, worker_init
+from reportgen.write_errors import DISK_FULL, TRAINING_KEPT, cannot_write
 
 log = logging.getLogger(__name__)
 
@@ -220,7 +221,7 @@ def _worker_main(
 
     try:
         messages.put(("done", task.run_id, train_one(task, report)))
-    except ExperimentError as exc:
+    except ReportgenError as exc:
         messages.put(("failed", task.run_id, exc.message))
 
 
@@ -246,6 +247,8 @@ def train_one(
         status, diverged_at = "diverged", exc.step
         log.warning("%s diverged: %s", task.run_id, exc)
     except Exception as exc:
+        if isinstance(exc, OSError) and exc.errno in DISK_FULL:  # e.g. its checkpoint
+            raise cannot_write(exc, task.checkpoint, TRAINING_KEPT) from None
         raise ExperimentError(
             f"Run '{task.run_id}' (experiment {task.experiment}) failed: "
             f"{type(exc).__name__}: {exc}"

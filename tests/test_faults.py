@@ -11,15 +11,18 @@ import signal
 import subprocess
 import sys
 import time
+import typing as t
 from pathlib import Path
 
 import pytest
+from click.testing import Result
 from conftest import STUDENT, QuickBuild, invoke
 
 from reportgen.lab import load_lab
 from reportgen.plan_cache import RememberedRun, mismatch
 from reportgen.render.context import format_number
 from reportgen.store import RunResult, Store
+from reportgen.write_errors import REPORT_KEPT, TRAINING_KEPT, CannotWrite
 
 
 def latest_results(qb: QuickBuild) -> dict[str, RunResult]:
@@ -260,3 +263,91 @@ def test_sigterm_while_rendering_is_one_line_and_exit_130(
     )
     assert after.exit_code == 0, after.output  # and it cleaned what the signal left
     assert not list(tmp_path.rglob("*.tmp"))
+
+
+# --- a full disk: a tmpfs of its own, filled ------------------------------------------------
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> t.Iterator[Path]:
+    """A 16 MiB tmpfs of its own, to fill (mounting needs root, as CI has)."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mount = ["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(disk)]
+    mounted = subprocess.run(mount, capture_output=True, text=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
+    yield disk
+    subprocess.run(["umount", "-l", str(disk)], check=True)
+
+
+def fill(disk: Path) -> None:
+    """Take every free byte of ``disk``."""
+    with open(disk / "filler", "wb", buffering=0) as f:
+        for size in (1 << 20, 4096, 1):
+            try:
+                while True:
+                    f.write(b"\0" * size)
+            except OSError:
+                pass
+
+
+def temp_files(folder: Path) -> list[Path]:
+    return list(folder.rglob("*.tmp"))
+
+
+def test_full_disk_while_a_checkpoint_is_saved(small_disk: Path) -> None:
+    from reportgen.plan import plan
+    from reportgen.runner import RunTask, train_one
+
+    (run,) = [r for r in plan(load_lab("lab4"), "quick") if r.id == "rnn_concise"]
+    task = RunTask.of(run, "cpu", Store(small_disk / "cache"))
+    task.checkpoint.parent.mkdir(parents=True)
+    fill(small_disk)
+    with pytest.raises(CannotWrite) as caught:
+        train_one(task, lambda step, total, info: None)
+    assert caught.value.message == (
+        f"The disk is full: cannot write {task.checkpoint}. {TRAINING_KEPT} Free some"
+        " space and run the same command again."
+    )
+    assert not temp_files(small_disk)
+
+
+def build_on(disk: Path) -> Result:
+    return invoke(
+        "build", "lab4", *STUDENT, "--profile", "quick", "--build-dir", str(disk)
+    )
+
+
+def test_full_disk_while_a_result_is_stored(
+    quick_build: QuickBuild, small_disk: Path
+) -> None:
+    copy_of(quick_build, small_disk, report=False)
+    key = latest_results(quick_build)["preprocessing"].key
+    shutil.rmtree(small_disk / "cache" / key)  # the one run to redo (no checkpoints)
+    fill(small_disk)
+    result = build_on(small_disk)
+    assert result.exit_code == 1
+    assert result.output.endswith(
+        f"Error: The disk is full: cannot write {small_disk}/cache/{key}/result.json."
+        f" {TRAINING_KEPT} Free some space and run the same command again.\n"
+    ), result.output
+    assert not temp_files(small_disk)
+
+
+def test_full_disk_while_the_report_is_written(
+    quick_build: QuickBuild, small_disk: Path
+) -> None:
+    copy_of(quick_build, small_disk, report=True)
+    report = small_disk / "lab4"
+    before = {p: p.read_bytes() for p in report.iterdir() if p.is_file()}
+    fill(small_disk)
+    result = build_on(small_disk)
+    assert result.exit_code == 1
+    (last,) = result.output.splitlines()[-1:]
+    assert last.startswith(f"Error: The disk is full: cannot write {small_disk}/")
+    assert last.endswith(
+        f" {REPORT_KEPT} Free some space and run the same command again."
+    ), result.output
+    assert {p: p.read_bytes() for p in report.iterdir() if p.is_file()} == before
+    assert not temp_files(small_disk)

@@ -97,7 +97,6 @@ def render_report(
                 f"Error rendering template '{lab.template}' ({lab.id}): {exc}"
             ) from exc
         markdown_path = out_dir / f"{basename}.md"
-        write_atomic(markdown_path, text)
 
         body = to_html(text, out_dir / MATH_DIR)
         prune_formulas(out_dir / MATH_DIR, body)  # e.g. after a template edit
@@ -117,13 +116,13 @@ def render_report(
         if files.missing or not pdf_is_current(pdf_path, html, out_dir):
             from reportgen.render.pdf import write_pdf  # imports WeasyPrint
 
-            tmp_pdf = out_dir / f".{basename}.pdf.tmp"
             try:
-                write_pdf(html, out_dir, tmp_pdf, before_file=figures.wait_for)
+                write_pdf(html, out_dir, pdf_path, before_file=figures.wait_for)
             except RenderError:
                 figures.wait()  # a figure's own error explains the failure best
                 raise
-            tmp_pdf.replace(pdf_path)
             record_pdf_inputs(pdf_path, html, out_dir)
         figures.wait()
+        # last: a report that failed on the way keeps its previous Markdown beside its PDF
+        write_atomic(markdown_path, text)
     return markdown_path, pdf_path, warnings
