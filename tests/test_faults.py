@@ -246,6 +246,27 @@ def test_ctrl_c_while_rendering_is_one_line_and_exit_130(
     assert interrupted, "no attempt was interrupted while rendering"
 
 
+def catches_sigterm(pid: int) -> bool:
+    """Whether ``pid`` has a handler for SIGTERM (the build's, from its first line)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("SigCgt:"):
+            return bool(int(line.split()[1], 16) & 1 << (signal.SIGTERM - 1))
+    return False
+
+
+def test_ctrl_c_while_planning_is_one_line_and_exit_130(tmp_path: Path) -> None:
+    build = start_build(tmp_path)
+    while build.poll() is None and not catches_sigterm(build.pid):
+        time.sleep(0.01)
+    os.killpg(build.pid, signal.SIGINT)  # while it imports torch to plan
+    out = build_output(build)
+    assert build.returncode == 130, out
+    assert out == (
+        "Error: Interrupted by SIGINT: finished runs are stored, unfinished runs keep"
+        " their last checkpoint. Run the same command again to resume.\n"
+    )
+
+
 def test_sigterm_while_rendering_is_one_line_and_exit_130(
     quick_build: QuickBuild, tmp_path: Path
 ) -> None:
