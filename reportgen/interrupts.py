@@ -42,10 +42,7 @@ class BuildInterrupted(ReportgenError):
 @contextlib.contextmanager
 def interrupts_raise() -> t.Iterator[None]:
     """While active, the first SIGINT or SIGTERM raises :class:`Interrupted`, and later ones
-    are ignored; it leaves as :class:`BuildInterrupted`. Re-entered, it changes nothing."""
-    if any(getattr(signal.getsignal(s), "reportgen", False) for s in SIGNALS):
-        yield
-        return
+    are ignored; it leaves as :class:`BuildInterrupted`."""
     fired = False
 
     def handler(signum: int, frame: object) -> None:
@@ -54,7 +51,6 @@ def interrupts_raise() -> t.Iterator[None]:
             fired = True
             raise Interrupted(signal.Signals(signum).name)
 
-    handler.reportgen = True  # type: ignore[attr-defined]
     previous = {s: signal.signal(s, handler) for s in SIGNALS}
     try:
         yield
