@@ -15,6 +15,7 @@ from pathlib import Path
 import click
 
 from reportgen import limits
+from reportgen.interrupts import interrupts_raise
 from reportgen.paths import DEFAULT_BUILD_DIR
 
 STUDENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
@@ -240,6 +241,7 @@ def main(verbose: bool) -> None:
     is_flag=True,
     help="Write no report while the submission check finds a blocker.",
 )
+@interrupts_raise()  # Ctrl-C or SIGTERM at any moment: one line, exit 130
 def build(
     lab_id: str,
     student_id: str | None,

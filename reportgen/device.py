@@ -24,6 +24,15 @@ def resolve_device(requested: str) -> str:
     return requested
 
 
+def require_device(requested: str) -> None:
+    """Fail now when an explicitly requested device is missing, whatever the build will train.
+
+    Only ``cuda`` can be missing; ``auto`` and ``cpu`` cost nothing here (no torch import).
+    """
+    if requested not in ("auto", "cpu"):
+        resolve_device(requested)
+
+
 def configure_threads() -> int:
     """Use one intra-op thread per training process unless REPORTGEN_THREADS says otherwise.
 

@@ -27,6 +27,7 @@ from reportgen.check import (
     write_manifest,
 )
 from reportgen.errors import ReportgenError
+from reportgen.interrupts import Interrupted
 from reportgen.inventory import record_latest_keys
 from reportgen.lab import LabSpec, Override
 from reportgen.paths import DEFAULT_BUILD_DIR
@@ -46,6 +47,7 @@ from reportgen.safety import (
 )
 from reportgen.staged import StagedFiles
 from reportgen.store import RunResult, Store
+from reportgen.write_errors import REPORT_KEPT, TRAINING_KEPT, cannot_write
 
 log = logging.getLogger(__name__)
 
@@ -142,9 +144,10 @@ def build(lab: LabSpec, options: BuildOptions) -> BuildOutcome:
     build renders from the store without planning again: no experiment (and no torch) is
     imported.
     """
-    from reportgen.device import resolve_device
+    from reportgen.device import require_device, resolve_device
 
     started = time.perf_counter()
+    require_device(options.device)  # before anything else, even when nothing must train
     report_basename(options.student, lab)  # a name too long to be a file fails now
     roots = Roots.of(options.build_dir)  # where input files may come from
     store = Store(options.build_dir / "cache")
@@ -197,12 +200,18 @@ def build(lab: LabSpec, options: BuildOptions) -> BuildOutcome:
                     options.profile,
                     len(stored.keys),
                 )
-            return _render_stage(lab, options, stored, (notes_path, notes), started)
+            try:
+                return _render_stage(lab, options, stored, (notes_path, notes), started)
+            except Interrupted as exc:
+                raise Interrupted(
+                    exc.signal_name,
+                    f"all {len(stored.keys)} runs are stored; the report was not"
+                    " finished. Run the same command again to write it.",
+                ) from None
         except OSError as exc:  # disk full, folder made read-only mid-build, …
-            where = exc.filename or options.build_dir
-            raise ReportgenError(
-                f"Cannot write {where}: {exc.strerror or exc}."
-            ) from None
+            # ``stored`` is set once every run is: then only the report was being written
+            kept = TRAINING_KEPT if stored is None else REPORT_KEPT
+            raise cannot_write(exc, options.build_dir, kept) from None
 
 
 def _own_folders(lab_id: str) -> list[tuple[str, ...]]:
@@ -223,13 +232,9 @@ def stored_stages(
     """The build's runs from remembered plans, when every one of them is stored; else None."""
 
     def remembered(chosen: Chosen) -> dict[str, RunResult] | None:
-        keys = plans.get(plan_key(chosen))
-        if keys is None:
-            return None
-        results = {run_id: store.load(key) for run_id, key in keys.items()}
-        if any(r is None for r in results.values()):
-            return None
-        return t.cast(dict[str, RunResult], results)
+        return plans.results(
+            plan_key(chosen), store, lab, options.profile, options.overrides, chosen
+        )
 
     results = remembered({})
     if results is None:
@@ -265,7 +270,7 @@ def _train(
     )
     jobs = options.jobs or (1 if device == "cuda" else (os.cpu_count() or 1))
     results, summary = execute(planned, store, device, jobs=jobs, force=options.force)
-    plans.put(plan_key({}), {r.id: r.key for r in planned})
+    plans.put(plan_key({}), planned)
     chosen = choose_from_results(lab, options.overrides, results)
     if chosen:  # second stage: the groups that choose a parameter from these results
         for group, values in chosen.items():
@@ -283,7 +288,7 @@ def _train(
         )
         results |= more
         summary = summary.merged(more_summary)
-        plans.put(plan_key(chosen), {r.id: r.key for r in planned})
+        plans.put(plan_key(chosen), planned)
     keys = {r.id: r.key for r in planned}
     return Stages(keys, {run_id: results[run_id] for run_id in keys}, chosen, summary)
 

@@ -5,7 +5,8 @@ A plan is a function of its inputs: the lab as loaded (--seeds and grid override
 the profile, --set, --corpus, the values chosen from results, and the files that define the
 experiments, the library code they run, parameter handling and the data. Their digest names a
 small JSON file under ``<store>/plans/``; a change to any input misses it and the build plans
-afresh (and remembers the new plan).
+afresh (and remembers the new plan). A remembered plan is checked against the results it
+names before it is trusted (:meth:`PlanCache.results`).
 """
 
 from __future__ import annotations
@@ -13,16 +14,28 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import logging
 import typing as t
 from pathlib import Path
 
 from reportgen import limits
+from reportgen import params as params_mod
 from reportgen.errors import ReportgenError
 from reportgen.lab import LabSpec, Override
 from reportgen.paths import DATA_DIR, EXPERIMENTS_DIR, PROJECT_ROOT
-from reportgen.plan import KEYED_PACKAGES
+from reportgen.plan import KEYED_PACKAGES, Chosen, PlannedRun, open_choices
 from reportgen.safety import Roots, input_file, read_own_file
-from reportgen.store import canonical_json, is_key_map, sha256_file, write_atomic
+from reportgen.shapes import check_fields
+from reportgen.store import (
+    KEY,
+    RunResult,
+    Store,
+    canonical_json,
+    sha256_file,
+    write_atomic,
+)
+
+log = logging.getLogger(__name__)
 
 # the planner itself: a change to how keys are made must never reuse an old plan
 PLANNING_CODE = ("plan.py", "params.py", "lab.py", "experiment.py", "store.py")
@@ -87,22 +100,144 @@ def _corpus_hashes(
     return hashes
 
 
+PLAN_FORMAT = 2
+_RUN_SHAPE = {"key": str, "experiment": str, "seed": int, "params": dict}
+
+
+@dataclasses.dataclass(frozen=True)
+class RememberedRun:
+    """What a plan expects of one run: its key, and the experiment, seed and params it ran."""
+
+    key: str
+    experiment: str
+    seed: int
+    params: dict[str, t.Any]
+
+
 class PlanCache:
-    """Run id → key maps under ``<store root>/plans/<digest>.json``."""
+    """Remembered plans under ``<store root>/plans/<digest>.json``.
+
+    A plan is trusted only after :meth:`results` has checked it: the file's own check digest
+    (over its name and its runs), and each stored result against the run it is named for.
+    A plan that fails is reported in one line and planned again (and then overwritten).
+    """
 
     def __init__(self, store_root: Path) -> None:
         self.root = store_root / "plans"
 
-    def get(self, digest: str) -> dict[str, str] | None:
-        try:
-            path = self.root / f"{digest}.json"
-            keys = json.loads(
-                read_own_file(path, self.root.parent, limits.KEY_MAP_BYTES)
-            )
-        except (OSError, ValueError):
-            return None  # never remembered, or damaged: plan afresh
-        return keys if is_key_map(keys) else None
+    def path(self, digest: str) -> Path:
+        return self.root / f"{digest}.json"
 
-    def put(self, digest: str, keys: t.Mapping[str, str]) -> None:
+    def put(self, digest: str, planned: t.Sequence[PlannedRun]) -> None:
+        runs = {
+            r.id: {
+                "key": r.key,
+                "experiment": r.experiment.name,
+                "seed": r.spec.seed,
+                "params": params_mod.as_dict(r.params),
+            }
+            for r in planned
+        }
+        body = {"format": PLAN_FORMAT, "runs": runs, "check": _check(digest, runs)}
         self.root.mkdir(parents=True, exist_ok=True)
-        write_atomic(self.root / f"{digest}.json", json.dumps(dict(keys), indent=1))
+        write_atomic(self.path(digest), json.dumps(body, ensure_ascii=False, indent=1))
+
+    def results(
+        self,
+        digest: str,
+        store: Store,
+        lab: LabSpec,
+        profile: str,
+        overrides: t.Sequence[Override],
+        chosen: Chosen,
+    ) -> dict[str, RunResult] | None:
+        """The stored results the plan ``digest`` names, by run id, once checked; else None.
+
+        None without a word when the plan was never remembered or a run is not stored;
+        None with a warning when the plan is damaged or does not match the results.
+        """
+        path = self.path(digest)
+        try:
+            data = read_own_file(path, self.root.parent, limits.KEY_MAP_BYTES)
+            text = data.decode("utf-8")
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError) as exc:
+            return _distrust(path, f"cannot be read ({exc})")
+        runs = _parse(digest, text)
+        if isinstance(runs, str):
+            return _distrust(path, runs)
+        found = {run_id: store.load(run.key) for run_id, run in runs.items()}
+        stored = {run_id: r for run_id, r in found.items() if r is not None}
+        if len(stored) < len(found):
+            return None  # a run to train: the build plans anyway
+        problem = mismatch(lab, profile, overrides, chosen, runs, stored)
+        if problem is not None:
+            return _distrust(path, problem)
+        return stored
+
+
+def _check(digest: str, runs: t.Mapping[str, t.Any]) -> str:
+    """sha256 binding a plan's runs to its name: an edited or copied plan fails it."""
+    return hashlib.sha256(canonical_json([digest, runs]).encode()).hexdigest()
+
+
+def _parse(digest: str, text: str) -> dict[str, RememberedRun] | str:
+    """The runs of a plan file, or what is wrong with it."""
+    try:
+        body = json.loads(text)
+        if not isinstance(body, dict) or body.get("format") != PLAN_FORMAT:
+            return "has an unknown format"
+        runs = body["runs"]
+        if body.get("check") != _check(digest, runs):
+            return "was changed after it was written (its check digest is off)"
+        for run in runs.values():  # a planted plan can carry a valid check digest
+            check_fields(run, _RUN_SHAPE)
+            if not KEY.match(run["key"]):
+                return "names a key that is not one"
+        return {run_id: RememberedRun(**run) for run_id, run in runs.items()}
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        return f"is damaged ({type(exc).__name__})"
+
+
+def mismatch(
+    lab: LabSpec,
+    profile: str,
+    overrides: t.Sequence[Override],
+    chosen: Chosen,
+    runs: t.Mapping[str, RememberedRun],
+    results: t.Mapping[str, RunResult],
+) -> str | None:
+    """What makes ``results`` (by run id) not the runs the lab spec names; None if nothing.
+
+    Checked without importing an experiment: the plan's run ids are the lab's runs of this
+    stage; each result is the one its key names (``Store.load``), with the experiment and
+    seed of its run's spec, the params the plan recorded, and each parameter the spec sets
+    that neither the profile, a choice nor ``--set`` replaces.
+    """
+    specs = {r.id: r for r in lab.runs}
+    expected = {
+        r.id for r in lab.runs if r.group in chosen or not open_choices(r, overrides)
+    }
+    if set(runs) != expected:
+        return "names other runs than the lab's"
+    profile_params = lab.profiles.get(profile, {})
+    for run_id, result in results.items():
+        spec, run = specs[run_id], runs[run_id]
+        replaced = set(profile_params) | set(spec.choose)
+        replaced |= {o.param for o in overrides if o.reaches(spec)}
+        set_by_spec = {k: v for k, v in spec.params.items() if k not in replaced}
+        if (
+            (result.experiment, result.seed) != (spec.experiment, spec.seed)
+            or (run.experiment, run.seed) != (spec.experiment, spec.seed)
+            or result.params != run.params
+            or any(result.params.get(k) != v for k, v in set_by_spec.items())
+        ):
+            return f"gives run {run_id} the result of another run ({result.key[:12]})"
+    return None
+
+
+def _distrust(path: Path, problem: str) -> dict[str, RunResult] | None:
+    """Report in one line why the plan at ``path`` is not used; it is planned again."""
+    log.warning("Remembered plan %s %s; planning again.", path, problem)
+    return None

@@ -5,9 +5,10 @@ models are too small to keep two threads busy, but two processes keep two cores 
 docs/performance.md). Each run is seeded (torch and the run's own ``random.Random``), timed,
 and stored as soon as it finishes, with its resolved params, seed, device and torch version.
 
-Interruption: workers ignore SIGINT; the parent turns Ctrl-C or SIGTERM into
-:class:`BuildInterrupted`, terminates the workers and leaves every finished run stored and
-every unfinished one at its last checkpoint, from which the next build resumes.
+Interruption: workers ignore SIGINT and exit when the build dies (:mod:`reportgen.workers`);
+the build turns Ctrl-C or SIGTERM into :class:`Interrupted`
+(:mod:`reportgen.interrupts`), terminates the workers and leaves every finished run stored
+and every unfinished one at its last checkpoint, from which the next build resumes.
 A run whose loss turns inf/NaN is stored as ``diverged`` with the step; the build goes on.
 """
 
@@ -20,24 +21,20 @@ import logging
 import multiprocessing
 import os
 import queue
-import signal
 import typing as t
 from pathlib import Path
 
 from reportgen import params as params_mod
 from reportgen.errors import ExperimentError, ReportgenError
 from reportgen.experiment import Diverged, RunContext, load_experiments
+from reportgen.interrupts import Interrupted
 from reportgen.plan import PlannedRun, code_sources
 from reportgen.progress import RunProgress
 from reportgen.store import RunResult, Store
+from reportgen.workers import sigint_blocked, worker_init
+from reportgen.write_errors import DISK_FULL, TRAINING_KEPT, cannot_write
 
 log = logging.getLogger(__name__)
-
-
-class BuildInterrupted(ReportgenError):
-    """Raised by the runner when Ctrl-C or SIGTERM stops a build."""
-
-    exit_code = 130
 
 
 @dataclasses.dataclass
@@ -115,21 +112,21 @@ def execute(
         for i, task in enumerate(tasks, 1)
     }
     try:
-        with _interrupts_raise():
-            train = _train_here if jobs <= 1 or len(tasks) <= 1 else _train_in_workers
-            for result in train(tasks, jobs, labels):
-                store.save(result)
-                first, *others = missing[result.key]
-                for run in (first, *others):
-                    results[run.id] = result
-                summary.trained.append(first.id)
-                summary.reused += [run.id for run in others]
-                _log_finished(result, labels[first.id])
-    except BuildInterrupted as exc:
+        train = _train_here if jobs <= 1 or len(tasks) <= 1 else _train_in_workers
+        for result in train(tasks, jobs, labels):
+            store.save(result)
+            first, *others = missing[result.key]
+            for run in (first, *others):
+                results[run.id] = result
+            summary.trained.append(first.id)
+            summary.reused += [run.id for run in others]
+            _log_finished(result, labels[first.id])
+    except Interrupted as exc:
         done = len(summary.trained) + len(summary.reused)
-        raise BuildInterrupted(
-            f"{exc.message}: {done} of {len(runs)} runs are stored, unfinished runs keep their"
-            " last checkpoint. Run the same command again to resume."
+        raise Interrupted(
+            exc.signal_name,
+            f"{done} of {len(runs)} runs are stored, unfinished runs keep their last"
+            " checkpoint. Run the same command again to resume.",
         ) from None
     summary.diverged = [r.id for r in runs if results[r.id].status == "diverged"]
     return {r.id: results[r.id] for r in runs}, summary
@@ -142,22 +139,6 @@ def schedule_weight(run: PlannedRun) -> float:
     the lab's order.
     """
     return float(getattr(run.params, "schedule_weight", 0.0))
-
-
-class _interrupts_raise:
-    """While active, SIGINT and SIGTERM raise BuildInterrupted in the main thread."""
-
-    def __enter__(self) -> None:
-        def handler(signum: int, frame: object) -> None:
-            raise BuildInterrupted(f"Interrupted by {signal.Signals(signum).name}")
-
-        self._previous = {
-            s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)
-        }
-
-    def __exit__(self, *exc: object) -> None:
-        for signum, previous in self._previous.items():
-            signal.signal(signum, previous)
 
 
 def _train_here(
@@ -190,9 +171,10 @@ def _train_in_workers(
             while waiting and len(running) < jobs:
                 task = waiting.pop(0)
                 worker = mp.Process(
-                    target=_worker_main, args=(task, messages), daemon=True
+                    target=_worker_main, args=(task, messages, os.getpid()), daemon=True
                 )
-                worker.start()
+                with sigint_blocked():
+                    worker.start()
                 running[task.run_id] = worker
             try:
                 kind, run_id, payload = messages.get(timeout=1.0)
@@ -228,21 +210,18 @@ def _check_alive(running: dict[str, multiprocessing.process.BaseProcess]) -> Non
             )
 
 
-def _worker_main(task: RunTask, messages: multiprocessing.Queue[Message]) -> None:
+def _worker_main(
+    task: RunTask, messages: multiprocessing.Queue[Message], parent: int
+) -> None:
     """Entry point of a worker process: train one run, report progress and the result."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    parent = os.getppid()
+    worker_init(parent)
 
     def report(step: int, total: int, info: dict[str, float]) -> None:
-        if (
-            os.getppid() != parent
-        ):  # the build was killed: stop too, the checkpoint is kept
-            os._exit(1)
         messages.put(("progress", task.run_id, (step, total, info)))
 
     try:
         messages.put(("done", task.run_id, train_one(task, report)))
-    except ExperimentError as exc:
+    except ReportgenError as exc:
         messages.put(("failed", task.run_id, exc.message))
 
 
@@ -268,6 +247,8 @@ def train_one(
         status, diverged_at = "diverged", exc.step
         log.warning("%s diverged: %s", task.run_id, exc)
     except Exception as exc:
+        if isinstance(exc, OSError) and exc.errno in DISK_FULL:  # e.g. its checkpoint
+            raise cannot_write(exc, task.checkpoint, TRAINING_KEPT) from None
         raise ExperimentError(
             f"Run '{task.run_id}' (experiment {task.experiment}) failed: "
             f"{type(exc).__name__}: {exc}"

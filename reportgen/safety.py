@@ -204,6 +204,13 @@ def is_own_temp(name: str) -> bool:
     return _OWN_TEMP.match(name) is not None
 
 
+def temp_target(path: Path) -> Path:
+    """The file a temporary file of reportgen's stands for (``path`` itself otherwise)."""
+    if not is_own_temp(path.name):
+        return path
+    return path.with_name(path.name[1:].rsplit(".", 3)[0])
+
+
 def remove_orphans(build_dir: Path) -> int:
     """Delete reportgen's own temporary files left below ``build_dir``; return how many.
 

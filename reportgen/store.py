@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import io
 import json
 import logging
 import os
@@ -239,20 +240,31 @@ def write_atomic(path: Path, text: str | bytes) -> None:
 
 
 def write_atomic_with(path: Path, write: t.Callable[[t.BinaryIO], object]) -> None:
-    """Call ``write(file)`` on a temp file beside ``path``, fsync it, rename it into place.
+    """Call ``write(buffer)``, then write the bytes to a temp file beside ``path``, fsync
+    it and rename it into place. An OSError names ``path`` (e.g. a full disk).
 
-    A crash leaves at worst a hidden ``.<name>.<random>.reportgen.tmp`` file, which
-    :func:`reportgen.safety.remove_orphans` deletes at the start of the next build.
+    The bytes go through memory (every file of a build is small) so that a full disk is an
+    OSError of this function's own writes, not a writer's odd message (torch.save's is
+    ``unexpected pos …``). A crash leaves at worst a hidden ``.<name>.<8>.reportgen.tmp``
+    file, which :func:`reportgen.safety.remove_orphans` deletes at the start of the next
+    build.
     """
-    fd, tmp = temp_beside(path)
+    buffer = io.BytesIO()
+    write(buffer)
+    try:
+        fd, tmp = temp_beside(path)
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, str(path)) from None
     try:
         with os.fdopen(fd, "wb") as f:
-            write(f)
+            f.write(buffer.getbuffer())
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise OSError(exc.errno, exc.strerror, str(path)) from None
         raise
 
 

@@ -11,8 +11,8 @@ from reportgen import limits
 from reportgen.errors import RenderError
 from reportgen.render.markdown import depth, to_html
 from reportgen.render.notes import read_notes
-from reportgen.safety import Roots
 from reportgen.render.pdf import write_pdf
+from reportgen.safety import Roots
 from tests.conftest import STUDENT, invoke
 
 

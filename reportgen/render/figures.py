@@ -13,6 +13,7 @@ import concurrent.futures.process
 import dataclasses
 import functools
 import multiprocessing
+import os
 import re
 import typing as t
 import warnings
@@ -21,6 +22,7 @@ from pathlib import Path
 from reportgen.errors import RenderError
 from reportgen.lab import FigureSpec, LabSpec
 from reportgen.store import RunResult, canonical_json, write_atomic_with
+from reportgen.workers import sigint_blocked, worker_init
 
 PLOTS = Path(__file__).with_name("plots.py")
 # a figure's file: '<figure id>-<16 hex digits of its inputs>.png'
@@ -114,21 +116,28 @@ class BackgroundFigures:
         self._drawing: concurrent.futures.Future[None] | None = None
         if files.missing:
             spawn = multiprocessing.get_context("spawn")
-            self._pool = concurrent.futures.ProcessPoolExecutor(1, mp_context=spawn)
-            self._drawing = self._pool.submit(draw_figures, lab, dict(results), files)
+            self._pool = concurrent.futures.ProcessPoolExecutor(
+                1, mp_context=spawn, initializer=worker_init, initargs=(os.getpid(),)
+            )
+            with sigint_blocked():  # the worker starts at the first submit
+                self._drawing = self._pool.submit(
+                    draw_figures, lab, dict(results), files
+                )
 
     def wait(self) -> None:
         """Return once the figures are drawn; raise the drawing's error (every call)."""
         if self._drawing is not None:
             try:
                 self._drawing.result()
-            except concurrent.futures.process.BrokenProcessPool:
-                raise RenderError(
-                    "The process drawing the figures stopped before it finished"
-                    " (killed, or out of memory?); build again."
-                ) from None
-            finally:
-                self.close()
+            except BaseException as exc:  # also Ctrl-C while waiting: stop drawing
+                self.close(stop=True)
+                if isinstance(exc, concurrent.futures.process.BrokenProcessPool):
+                    raise RenderError(
+                        "The process drawing the figures stopped before it finished"
+                        " (killed, or out of memory?); build again."
+                    ) from None
+                raise
+            self.close()
 
     def wait_for(self, path: Path) -> None:
         """Wait only when ``path`` is one of the figures (as the PDF's fetcher asks)."""
@@ -138,12 +147,16 @@ class BackgroundFigures:
     def __enter__(self) -> BackgroundFigures:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, exc_type: type[BaseException] | None, *exc: object) -> None:
+        self.close(stop=exc_type is not None)
 
-    def close(self) -> None:
-        """Stop the worker (after the figure it is drawing, if any)."""
+    def close(self, stop: bool = False) -> None:
+        """End the worker: once it has drawn the figures, or at once with ``stop`` (the
+        report failed or was interrupted, and a figure drawn now would go unused)."""
         if self._pool is not None:
+            if stop:
+                for worker in list(self._pool._processes.values()):
+                    worker.terminate()
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
 

@@ -17,6 +17,7 @@ from weasyprint import HTML
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 from reportgen.errors import RenderError
+from reportgen.store import write_atomic_with
 
 
 class SandboxedFetcher(URLFetcher):
@@ -74,17 +75,20 @@ def write_pdf(
     """
     watcher = _GlyphWatcher()
     logger = logging.getLogger("weasyprint")
-    logger.addHandler(watcher)
-    try:
+
+    def lay_out(file: t.BinaryIO) -> None:
         HTML(
             string=html,
             base_url=str(base_dir.resolve()) + "/",
             url_fetcher=SandboxedFetcher(base_dir, before_file),
-        ).write_pdf(out_path)
+        ).write_pdf(file)
+        if watcher.problems:
+            raise RenderError(f"PDF rendering failed: {watcher.problems[0]}")
+
+    logger.addHandler(watcher)
+    try:
+        write_atomic_with(out_path, lay_out)  # a failed PDF never replaces the last one
     except FatalURLFetchingError as exc:
         raise RenderError(f"PDF rendering refused a resource: {exc}") from None
     finally:
         logger.removeHandler(watcher)
-    if watcher.problems:
-        out_path.unlink(missing_ok=True)
-        raise RenderError(f"PDF rendering failed: {watcher.problems[0]}")

@@ -1,0 +1,63 @@
+"""Ctrl-C and SIGTERM during a build: one line and exit 130, whatever the build was doing.
+
+While :func:`interrupts_raise` is active (the whole ``build`` command), either signal raises
+:class:`Interrupted` in the main thread, wherever it is: planning, training, drawing, writing.
+Every stage cleans up on the way out (workers stop, temp files go) and adds what it leaves
+behind; the command ends with :class:`BuildInterrupted`'s one line. A second signal during
+that clean-up is ignored, so that it cannot cut the clean-up short and end in a traceback.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import typing as t
+
+from reportgen.errors import ReportgenError
+
+SIGNALS = (signal.SIGINT, signal.SIGTERM)
+RESUME = (
+    "finished runs are stored, unfinished runs keep their last checkpoint."
+    " Run the same command again to resume."
+)
+
+
+class Interrupted(KeyboardInterrupt):
+    """Raised by the signal handler wherever the main thread is. Not an ``Exception``, so no
+    stage's ``except Exception`` can take it for a failure of its own; a stage that leaves
+    something behind re-raises it with ``kept`` saying what."""
+
+    def __init__(self, signal_name: str, kept: str = RESUME) -> None:
+        super().__init__(signal_name, kept)
+        self.signal_name = signal_name
+        self.kept = kept
+
+
+class BuildInterrupted(ReportgenError):
+    """What :func:`interrupts_raise` turns an :class:`Interrupted` into: one line, exit 130."""
+
+    exit_code = 130
+
+
+@contextlib.contextmanager
+def interrupts_raise() -> t.Iterator[None]:
+    """While active, the first SIGINT or SIGTERM raises :class:`Interrupted`, and later ones
+    are ignored; it leaves as :class:`BuildInterrupted`."""
+    fired = False
+
+    def handler(signum: int, frame: object) -> None:
+        nonlocal fired
+        if not fired:
+            fired = True
+            raise Interrupted(signal.Signals(signum).name)
+
+    previous = {s: signal.signal(s, handler) for s in SIGNALS}
+    try:
+        yield
+    except Interrupted as exc:
+        raise BuildInterrupted(
+            f"Interrupted by {exc.signal_name}: {exc.kept}"
+        ) from None
+    finally:
+        for signum, before in previous.items():
+            signal.signal(signum, before)

@@ -1,0 +1,49 @@
+"""Worker processes of a build (training runs, figure drawing): deaf to Ctrl-C, and never
+outliving the build.
+
+A Ctrl-C at a terminal reaches the whole process group, workers included; the build's main
+process alone decides what it means (:mod:`reportgen.interrupts`). Workers are started with
+SIGINT blocked (:func:`sigint_blocked`), which they inherit, so that not even a worker still
+starting up prints a ``KeyboardInterrupt`` traceback; :func:`worker_init`, the first thing a
+worker runs, then ignores SIGINT for good. A build killed with SIGKILL cannot stop its workers:
+each one watches its parent and exits within :data:`PARENT_POLL_SECONDS` of its death (an
+unfinished run keeps its last checkpoint).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import threading
+import time
+import typing as t
+
+PARENT_POLL_SECONDS = 0.2
+
+
+@contextlib.contextmanager
+def sigint_blocked() -> t.Iterator[None]:
+    """Block SIGINT in this thread while it starts workers; one that arrives meanwhile is
+    delivered when the block ends."""
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def worker_init(parent: int) -> None:
+    """First thing in a worker started under :func:`sigint_blocked` by process ``parent``:
+    ignore SIGINT, and exit as soon as ``parent`` is gone."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    threading.Thread(
+        target=_exit_when_orphaned, args=(parent,), name="parent-watch", daemon=True
+    ).start()
+
+
+def _exit_when_orphaned(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(PARENT_POLL_SECONDS)
+    os._exit(1)  # no clean-up: the build that wanted the work is gone
