@@ -52,6 +52,11 @@ class Params(LMParams):
             f"corpus {self.corpus!r} is not a file; pass your corpus with --corpus PATH",
         )
 
+    def corpus_file(self) -> str | None:
+        """The user's file ``corpus`` names, or None for the shipped default (the planner
+        checks the file like ``--corpus``, and its content enters the run key)."""
+        return self.corpus or None
+
 
 @experiment("lyrics", params=Params, data=[DEFAULT_CORPUS])
 def run(p: Params, ctx: RunContext) -> None:

@@ -54,8 +54,6 @@ CHINESE_POETRY = [
 
 @dataclasses.dataclass(frozen=True)
 class Params(PoemTrainParams):
-    # corpus values that name a shipped corpus, not a file (the planner checks files)
-    NAMED_CORPORA: t.ClassVar[tuple[str, ...]] = NAMED_CORPORA
     # "tangshi" (data/tangshi.txt, the course file), "chinese-poetry" (the shipped Tang
     # subset), or a path to a poems.txt-style file (--corpus)
     corpus: str = "tangshi"
@@ -91,6 +89,11 @@ class Params(PoemTrainParams):
             f"corpus must be {' or '.join(NAMED_CORPORA)} or a poem file (--corpus),"
             f" got {self.corpus!r}",
         )
+
+    def corpus_file(self) -> str | None:
+        """The user's file ``corpus`` names, or None for a shipped corpus (the planner
+        checks the file like ``--corpus``, and its content enters the run key)."""
+        return None if self.corpus in NAMED_CORPORA else self.corpus
 
 
 class PoemModel(nn.Module):

@@ -3,8 +3,8 @@
 An experiment declares ``Params`` as a dataclass whose fields carry a type and a default.
 Overrides (from a lab spec, a profile or ``--set``) are converted to the declared type; an
 unknown key or a value of the wrong type is refused with a message naming the key. So is a
-number no parameter can mean: not finite (``nan``, ``inf``, ``1e999``) or beyond ±2**53
-(:data:`NUMBER_LIMIT`), where floats stop holding every integer and arithmetic on it
+number no parameter can mean: not finite (``nan``, ``inf``, ``1e999``), or an integer beyond
+±2**53 (:data:`NUMBER_LIMIT`), where floats stop holding every integer and arithmetic on it
 (scheduling, memory estimates) would overflow. Course-sized limits per parameter are the
 experiments' own (``__post_init__``).
 """
@@ -22,7 +22,10 @@ ParamValue = int | float | bool | str
 # sampling temperatures other than 0 (greedy): below, scores / T overflows to inf and the
 # softmax to NaN; above, a banned token's -inf / T is NaN; a course samples at 0.5 … 1.5
 TEMPERATURE_RANGE = (0.01, 100.0)
-NUMBER_LIMIT = 2**53  # the largest magnitude of an int or float parameter
+NUMBER_LIMIT = 2**53  # the largest magnitude of an int parameter
+RANGE_RULE = (
+    f"a number parameter must be finite, and an integer within ±2**53 ({NUMBER_LIMIT})"
+)
 # an integer too long for int() (Python refuses more than 4300 digits): out of range anyway
 _LONG_INTEGER = re.compile(r"[+-]?\d[\d_]{4300,}")
 
@@ -84,7 +87,7 @@ def convert(key: str, value: object, declared: t.Any) -> ParamValue:
 
 
 def _in_range(key: str, number: int | float, given: object) -> int | float:
-    """``number`` (read from ``given``) when finite and within ±NUMBER_LIMIT, else ParamError."""
+    """``number`` (read from ``given``) unless :func:`number_problem` finds one (ParamError)."""
     problem = number_problem(number, given)
     if problem:
         raise ParamError(f"{key}: {problem}")
@@ -92,13 +95,19 @@ def _in_range(key: str, number: int | float, given: object) -> int | float:
 
 
 def number_problem(number: int | float, given: object) -> str:
-    """Why ``number`` (read from ``given``) cannot be a parameter, or "" when it can."""
-    if isinstance(number, float) and math.isnan(number) or abs(number) > NUMBER_LIMIT:
-        return (
-            f"{shown(given)} is out of range: a number parameter must be finite and"
-            f" within ±2**53 ({NUMBER_LIMIT})."
-        )
-    return ""
+    """Why ``number`` (read from ``given``) cannot be a parameter, or "" when it can.
+
+    A float must be finite (a huge learning rate is a legitimate experiment: it diverges);
+    an integer must be within ±2**53, beyond which scheduling and estimates overflow.
+    """
+    in_range = (
+        math.isfinite(number)
+        if isinstance(number, float)
+        else abs(number) <= NUMBER_LIMIT
+    )
+    if in_range:
+        return ""
+    return f"{shown(given)} is out of range: {RANGE_RULE}."
 
 
 def _article(type_name: str) -> str:

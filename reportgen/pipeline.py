@@ -47,7 +47,12 @@ from reportgen.safety import (
 )
 from reportgen.staged import StagedFiles
 from reportgen.store import RunResult, Store
-from reportgen.write_errors import REPORT_KEPT, TRAINING_KEPT, cannot_write
+from reportgen.write_errors import (
+    DISK_FULL,
+    REPORT_KEPT,
+    TRAINING_KEPT,
+    cannot_write,
+)
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +125,9 @@ def build_lock(build_dir: Path) -> t.Iterator[None]:
             f"Another reportgen build is using {build_dir}; wait for it to finish, or pass"
             " another --build-dir."
         ) from None
-    except OSError as exc:
+    except OSError as exc:  # a file in the way, a read-only folder, a full disk
+        if exc.errno in DISK_FULL:
+            raise cannot_write(exc, build_dir, TRAINING_KEPT) from None
         raise ReportgenError(
             f"Cannot write into {build_dir}: {exc.strerror or exc}."
         ) from None

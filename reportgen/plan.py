@@ -129,12 +129,12 @@ def _user_corpus(
 ) -> CorpusFile | None:
     """The user file a run's ``corpus`` parameter names, checked; None when it names none.
 
-    Empty, or one of the params class's ``NAMED_CORPORA`` (shipped corpora), names no file.
+    An experiment whose params take a corpus says which values are files with a
+    ``corpus_file()`` method (shipped corpora are names, not files).
     """
-    value = getattr(params, "corpus", "")
-    if not isinstance(value, str) or not value:
-        return None
-    if value in getattr(type(params), "NAMED_CORPORA", ()):
+    corpus_file = getattr(params, "corpus_file", None)
+    value = corpus_file() if callable(corpus_file) else None
+    if value is None:
         return None
     if value not in seen:
         seen[value] = checked_corpus(Path(value), roots)

@@ -21,8 +21,8 @@ from pathlib import Path
 from reportgen.errors import ReportgenError
 
 BUILD_MARKER = ".reportgen-build"  # written into every build folder reportgen makes
-# a folder of builds from before the marker existed: the build lock and the cache
-_LEGACY_BUILD = (".lock", "cache")
+# a folder of builds from before the marker existed holds reportgen's cache folder
+_LEGACY_BUILD = "cache"
 
 
 class UnsafeInput(ReportgenError):
@@ -115,7 +115,7 @@ def claim_build_dir(build_dir: Path) -> None:
     """Make sure ``build_dir`` is a folder reportgen may fill and clean, and mark it.
 
     Accepted: a new or empty folder, one with reportgen's marker file, or a build folder of
-    an earlier version (lock file and cache). Refused: a link, a file, any other folder —
+    an earlier version (it holds a ``cache`` folder). Refused: a link, a file, any other folder —
     reportgen deletes what it left half-written below its build folder, and must not do that
     in a folder of someone's documents.
     """
@@ -129,9 +129,9 @@ def claim_build_dir(build_dir: Path) -> None:
         raise UnsafeInput(f"The build folder {shown} is a file, not a folder.")
     marker = build_dir / BUILD_MARKER
     if build_dir.is_dir() and not marker.is_file():
-        names = {p.name for p in build_dir.iterdir()}
-        legacy = all((build_dir / n).exists() for n in _LEGACY_BUILD)
-        if names and not legacy:
+        empty = next(build_dir.iterdir(), None) is None
+        legacy = (build_dir / _LEGACY_BUILD).is_dir()
+        if not empty and not legacy:
             raise UnsafeInput(
                 f"{shown} is not a reportgen build folder (it holds other files, and no"
                 f" {BUILD_MARKER}); pass a new or empty folder with --build-dir."

@@ -96,7 +96,7 @@ def test_set_on_a_group_reaches_all_its_runs(tmp_path: Path) -> None:
         ("seeds = []", "runs.g.seeds: expected a non-empty list of integers, got []"),
         (
             'grid = { num_hiddens = [1] }\nlabel = "{nope}"',
-            "runs.g.label: cannot fill '{nope}': 'nope'",
+            "runs.g.label: {nope} in '{nope}' is not one of {num_hiddens}, {seed}",
         ),
     ],
 )

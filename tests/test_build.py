@@ -108,8 +108,9 @@ def test_missing_notes_give_a_placeholder_and_a_warning(
 
 
 def test_rebuild_trains_nothing_and_notes_appear(
-    quick_build: QuickBuild, tmp_path: Path
+    quick_build: QuickBuild, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.chdir(tmp_path)  # the project folder, where the notes are
     notes = tmp_path / "notes.md"
     notes.write_text(
         "我发现 **GRU** 收敛更快。\n\n<script>alert(1)</script>", encoding="utf-8"

@@ -21,6 +21,7 @@ from conftest import STUDENT, QuickBuild, invoke
 from reportgen.lab import load_lab
 from reportgen.plan_cache import RememberedRun, mismatch
 from reportgen.render.context import format_number
+from reportgen.safety import BUILD_MARKER
 from reportgen.store import RunResult, Store
 from reportgen.write_errors import REPORT_KEPT, TRAINING_KEPT, CannotWrite
 
@@ -149,6 +150,7 @@ def copy_of(quick_build: QuickBuild, to: Path, *, report: bool) -> Path:
     """The quick build's cache (and with ``report`` its report, but no figures): a build of
     it trains nothing and draws every figure."""
     shutil.copytree(quick_build.build_dir / "cache", to / "cache")
+    shutil.copy(quick_build.build_dir / BUILD_MARKER, to)  # a build folder, marked
     if report:
         shutil.copytree(quick_build.build_dir / "lab4", to / "lab4")
         shutil.rmtree(to / "lab4" / "figures")

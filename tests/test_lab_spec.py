@@ -16,7 +16,7 @@ SWEPT = (
     HEAD + '[runs.h]\nexperiment = "rnn_concise"\ngrid = { num_hiddens = [8, 16] }\n'
 )
 FIGURE = '[[figures]]\nid = "f"\nruns = ["a"]\nseries = "s"\n'
-RANGE = "a number parameter must be finite and within ±2**53 (9007199254740992)."
+RANGE = "a number parameter must be finite, and an integer within ±2**53 (9007199254740992)."
 
 # body of demo.toml -> the whole message (after "Error: ")
 MALFORMED: dict[str, tuple[str | bytes, str]] = {

@@ -8,6 +8,7 @@ import io
 import zipfile
 from pathlib import Path
 
+import pytest
 from conftest import invoke, pdf_text, quick_build_of
 
 from reportgen.paths import DATA_DIR
@@ -66,7 +67,10 @@ def test_a_zip_is_recognised_by_the_file_or_by_its_member(tmp_path: Path) -> Non
     assert identify(plain) is None  # not the course corpus
 
 
-def test_quick_build_on_a_user_zip_then_check(tmp_path: Path) -> None:
+def test_quick_build_on_a_user_zip_then_check(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # the project folder, where the corpus is
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("my_lyrics.txt", LYRICS.encode())

@@ -91,12 +91,12 @@ def test_set_on_an_experiment_changes_all_its_runs() -> None:
         (
             "rnn_scratch.num_epochs=" + "1" * 400,  # was an OverflowError in scheduling
             "rnn_scratch.num_epochs: '" + "1" * 27 + "..." + "1" * 28 + "' is out of"
-            " range: a number parameter must be finite and within ±2**53 (9007199254740992).",
+            " range: a number parameter must be finite, and an integer within ±2**53 (9007199254740992).",
         ),
         (
             "lstm_scratch.lr=nan",
-            "lstm_scratch.lr: 'nan' is out of range: a number parameter must be finite and"
-            " within ±2**53 (9007199254740992).",
+            "lstm_scratch.lr: 'nan' is out of range: a number parameter must be finite,"
+            " and an integer within ±2**53 (9007199254740992).",
         ),
         (
             "gru_deep.cell=transformer",

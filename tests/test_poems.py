@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+import pytest
 import torch
 from conftest import pdf_text, quick_build_of
 
@@ -150,7 +151,10 @@ POEMS_TXT = "\n".join(
 )
 
 
-def test_quick_build_on_a_user_poem_file(tmp_path: Path) -> None:
+def test_quick_build_on_a_user_poem_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # the project folder, where the corpus is
     corpus = tmp_path / "poems.txt"
     corpus.write_text(POEMS_TXT, encoding="utf-8")
     build_dir = tmp_path / "build"

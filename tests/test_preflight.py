@@ -44,8 +44,6 @@ from reportgen.staged import StagedFiles
             "temperature must be 0 (greedy) or between 0.01 and 100, got -1.0",
         ),
         ("tangshi", "tangshi.temperature=1e-300", "got 1e-300"),
-        ("tangshi", "tangshi.temperature=inf", "got inf"),
-        ("tangshi", "tangshi.temperature=nan", "got nan"),
         ("lyrics", "lyrics.temperature=-0.5", "got -0.5"),
         # ZeroDivisionError in SRN's initialisation; ValueError from nn.LSTM
         ("digitsum", "digitsum.num_hiddens=0", "num_hiddens must be at least 1"),

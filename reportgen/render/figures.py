@@ -62,6 +62,7 @@ def figure_files(
     again; a new version gets a new name beside the old one, which the report in place
     may still show (see :func:`remove_old_figures`).
     """
+    out_dir.mkdir(parents=True, exist_ok=True)  # the build checked it is no link
     names = {
         spec.id: f"{spec.id}-{_inputs_digest(spec, lab, results)[:16]}.png"
         for spec in lab.figures
