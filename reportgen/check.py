@@ -14,8 +14,8 @@ import typing as t
 from pathlib import Path
 
 from reportgen import limits
-from reportgen.lab import LabSpec
-from reportgen.safety import read_own_file
+from reportgen.lab import PROFILES, LabSpec
+from reportgen.safety import read_own_file, refused_character
 from reportgen.shapes import Shape, check_fields
 from reportgen.staged import StagedFiles
 from reportgen.store import RunResult
@@ -92,9 +92,22 @@ def read_manifest(build_dir: Path, lab_id: str, student_id: str) -> Manifest | N
             raise ValueError("an override is not text")
         if not all(isinstance(v, str) for v in data["student"].values()):
             raise ValueError("a student field is not text")
-        if not all(isinstance(v, dict) for v in data["chosen"].values()):
+        if not all(isinstance(v, dict) for v in data.get("chosen", {}).values()):
             raise ValueError("a chosen value is not a table")
-    except (OSError, ValueError):
+        if data["profile"] not in PROFILES:
+            raise ValueError("an unknown profile")
+        seeds = data.get("seeds")
+        if seeds is not None and not 1 <= seeds <= limits.SEEDS:
+            raise ValueError("seeds out of range")
+        texts = [data["lab"], data["notes_path"], data["pdf"], *data["overrides"]]
+        texts += [*data["student"].values(), *data["runs"]]
+        if any(refused_character(text) for text in texts):  # no escapes to the terminal
+            raise ValueError("a control or formatting character")
+    except (
+        OSError,
+        ValueError,
+        RecursionError,
+    ):  # RecursionError: JSON nested too deep
         return None
     return Manifest(**data)
 

@@ -6,6 +6,7 @@ torch, matplotlib and weasyprint are imported inside the commands that need them
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 import tomllib
@@ -18,7 +19,7 @@ from reportgen import limits
 from reportgen.interrupts import interrupts_raise
 from reportgen.paths import DEFAULT_BUILD_DIR
 
-STUDENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+STUDENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,32}\Z")
 PROFILE_FILE = Path("reportgen.toml")
 MAX_FIELD_CHARS = {"id": 32, "name": 64, "major": 64, "date": 32}
 
@@ -150,12 +151,34 @@ def _student_id(value: str | None, profile: dict[str, t.Any]) -> str:
 
 
 def _load_student_profile() -> dict[str, t.Any]:
-    if not PROFILE_FILE.is_file():
-        return {}
+    """``[student]`` of ``reportgen.toml`` in the project folder: an input file like the notes
+    (inside the project once links are resolved, at most PROFILE_BYTES), parsed as data."""
+    from reportgen.safety import Roots, input_file
+
     try:
-        data = tomllib.loads(PROFILE_FILE.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise click.ClickException(f"Malformed {PROFILE_FILE}: {exc}.") from None
+        path = input_file(PROFILE_FILE, str(PROFILE_FILE), Roots.of())
+        data = tomllib.loads(
+            limits.read_bounded(
+                lambda: open(path, "rb"), path.stat().st_size, limits.PROFILE_BYTES
+            ).decode("utf-8")
+        )
+    except FileNotFoundError:
+        return {}
+    except limits.OverLimit as exc:
+        raise click.ClickException(
+            f"{PROFILE_FILE} is {exc.size // 1024} KB; the limit is"
+            f" {limits.PROFILE_BYTES // 1024} KB (reportgen.limits.PROFILE_BYTES)."
+        ) from None
+    except RecursionError:
+        raise click.ClickException(
+            f"Malformed {PROFILE_FILE}: nested too deeply."
+        ) from None
+    except (
+        ValueError
+    ) as exc:  # TOMLDecodeError, UnicodeDecodeError, a 5000-digit integer
+        raise click.ClickException(
+            f"Malformed {PROFILE_FILE}: {str(exc)[:200]}."
+        ) from None
     student = data.get("student", {})
     return student if isinstance(student, dict) else {}
 
@@ -346,7 +369,9 @@ def check(lab_id: str, student_id: str | None, build_dir: Path) -> None:
         r.id: r.key
         for r in plan(lab, manifest.profile, overrides, corpus, manifest.chosen, roots)
     }
-    found = findings(manifest, planned, lab)
+    # the PDF beside the manifest, wherever the build folder is now (never a path it names)
+    pdf = build_dir / lab.id / Path(manifest.pdf).name
+    found = findings(dataclasses.replace(manifest, pdf=str(pdf)), planned, lab)
     _echo_findings(found)
     if any(f.blocking for f in found):
         raise SystemExit(1)
@@ -399,3 +424,26 @@ def doctor() -> None:
             click.echo(f"       fix: {check.fix}")
     if problems:
         raise click.ClickException(f"{problems} problem(s) found.")
+
+
+def run() -> None:
+    """The ``reportgen`` program: :func:`main` with Ctrl-C and SIGTERM ending it quietly.
+
+    A build handles both itself (reportgen.interrupts: one line, exit 130). Outside it —
+    another command, or the moment after a build finished its work and before the process
+    exits — either signal ends the program with 130 and no traceback, never click's
+    ``Aborted!``.
+    """
+    import signal
+    import sys
+
+    def quiet_exit(signum: int, frame: object) -> None:
+        sys.exit(130)
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, quiet_exit)
+    try:
+        main()
+    finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, signal.SIG_IGN)  # the exit itself is not interrupted

@@ -34,7 +34,7 @@ def _latest_keys(build_dir: Path, lab_id: str, profile: str) -> dict[str, str]:
     path = latest_keys_path(build_dir, lab_id, profile)
     try:
         data = json.loads(read_own_file(path, build_dir, limits.KEY_MAP_BYTES))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # RecursionError: nested too deep
         return {}
     return data if is_key_map(data) else {}
 

@@ -244,7 +244,7 @@ def load_lab(
 
 
 # a lab id names folders and files of the build: letters, digits, '-', '_'; not '.' or '..'
-LAB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+LAB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}\Z")
 
 
 def _spec_path(lab_id: str, directory: Path) -> Path:

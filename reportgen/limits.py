@@ -15,6 +15,8 @@ MIB = 2**20
 CORPUS_BYTES = 32 * MIB
 # a lab spec: the largest shipped one is 4 KB
 SPEC_BYTES = 2**20
+# reportgen.toml: a few lines
+PROFILE_BYTES = 64 * 2**10
 # the student's discussion: a few KB in the course
 NOTES_BYTES = 256 * 2**10
 # one paragraph of the notes: a long one is ~1,000 characters
@@ -50,6 +52,7 @@ BATCH = 4096  # batch sizes [32]
 STEPS = 1_000  # num_steps, sequence lengths [35]
 TOKENS = 10_000_000  # max_tokens, generated lengths, poem lengths [10,000]
 COUNT = 100_000  # repeats, periods, top-k and other counts [200]
+TEXT_PARAM_CHARS = 1_000  # a text parameter: prefixes, begin characters, paths [~100]
 
 
 class OverLimit(Exception):

@@ -16,6 +16,7 @@ import math
 import re
 import typing as t
 
+from reportgen import limits
 from reportgen.errors import ParamError, shown
 
 ParamValue = int | float | bool | str
@@ -78,6 +79,11 @@ def convert(key: str, value: object, declared: t.Any) -> ParamValue:
             else:
                 return float(_in_range(key, number, value))
     elif declared is str:
+        if isinstance(value, str) and len(value) > limits.TEXT_PARAM_CHARS:
+            raise ParamError(
+                f"{key} is {len(value)} characters long; at most"
+                f" {limits.TEXT_PARAM_CHARS} are allowed (reportgen.limits.TEXT_PARAM_CHARS)."
+            )
         if isinstance(value, str):
             return value
     type_name = getattr(declared, "__name__", str(declared))

@@ -196,7 +196,7 @@ def _parse(digest: str, text: str) -> dict[str, RememberedRun] | str:
             if not KEY.match(run["key"]):
                 return "names a key that is not one"
         return {run_id: RememberedRun(**run) for run_id, run in runs.items()}
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
         return f"is damaged ({type(exc).__name__})"
 
 

@@ -31,7 +31,7 @@ from reportgen.interrupts import Interrupted
 from reportgen.plan import PlannedRun, code_sources
 from reportgen.progress import RunProgress
 from reportgen.store import RunResult, Store
-from reportgen.workers import sigint_blocked, worker_init
+from reportgen.workers import starting_workers, worker_init
 from reportgen.write_errors import DISK_FULL, TRAINING_KEPT, cannot_write
 
 log = logging.getLogger(__name__)
@@ -162,7 +162,8 @@ def _train_in_workers(
     """Train up to ``jobs`` runs at once, each in its own process; yield results as they end."""
     # spawn, not fork: a forked child would inherit torch's thread pools in an unknown state
     mp = multiprocessing.get_context("spawn")
-    messages: multiprocessing.Queue[Message] = mp.Queue()
+    with starting_workers():  # a queue starts multiprocessing's resource tracker
+        messages: multiprocessing.Queue[Message] = mp.Queue()
     waiting = list(tasks)
     running: dict[str, multiprocessing.process.BaseProcess] = {}
     bars: dict[str, RunProgress] = {}
@@ -173,7 +174,7 @@ def _train_in_workers(
                 worker = mp.Process(
                     target=_worker_main, args=(task, messages, os.getpid()), daemon=True
                 )
-                with sigint_blocked():
+                with starting_workers():
                     worker.start()
                 running[task.run_id] = worker
             try:

@@ -137,10 +137,19 @@ def claim_build_dir(build_dir: Path) -> None:
                 f" {BUILD_MARKER}); pass a new or empty folder with --build-dir."
             )
     build_dir.mkdir(parents=True, exist_ok=True)
-    if not marker.is_file():
-        marker.write_text(
-            "reportgen build folder: reportgen may clean what it made here\n"
+    if marker.is_symlink() or (marker.exists() and not marker.is_file()):
+        raise UnsafeInput(
+            f"{marker} is not reportgen's marker file (a link, or not a file); remove it"
+            " and build again."
         )
+    if (
+        not marker.exists()
+    ):  # O_EXCL | O_NOFOLLOW: never through a link planted meanwhile
+        fd = os.open(
+            marker, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644
+        )
+        with os.fdopen(fd, "w") as f:
+            f.write("reportgen build folder: reportgen may clean what it made here\n")
 
 
 # Unicode categories that must never reach a file name or a header field: controls (Cc),
@@ -196,7 +205,7 @@ def _code_point(ch: str) -> str:
 
 # reportgen's own temporary files: '.<name>.<8 random>.reportgen.tmp' (see store.write_atomic)
 TEMP_SUFFIX = ".reportgen.tmp"
-_OWN_TEMP = re.compile(r"^\..+\.[a-z0-9_]{8}" + re.escape(TEMP_SUFFIX) + "$")
+_OWN_TEMP = re.compile(r"^\..+\.[a-z0-9_]{8}" + re.escape(TEMP_SUFFIX) + r"\Z")
 
 
 def is_own_temp(name: str) -> bool:

@@ -20,6 +20,7 @@ import hashlib
 import io
 import json
 import logging
+import math
 import os
 import re
 import tempfile
@@ -144,18 +145,33 @@ def _check_shape(body: dict[str, t.Any]) -> None:
         raise ValueError(f"unknown status {body['status']!r}")
     for name, points in body["series"].items():
         if not isinstance(points, list) or not all(
-            isinstance(p, list) and len(p) == 2 for p in points
+            isinstance(p, list) and len(p) == 2 and all(map(_is_number, p))
+            for p in points
         ):
             raise ValueError(f"series {name!r} is not a list of (step, value) points")
-    if not all(isinstance(v, str) for v in [*body["samples"].values()]):
-        raise ValueError("a sample is not text")
+    for field, kinds in (("metrics", (str,)), ("params", (str,)), ("samples", (str,))):
+        for name, value in body[field].items():
+            if not (
+                isinstance(value, kinds) or (field != "samples" and _is_number(value))
+            ):
+                raise ValueError(f"{field} {name!r} is neither a number nor text")
+    if not all(isinstance(v, str) for v in body["sources"].values()):
+        raise ValueError("a source is not text")
+    for name, rows in body["tables"].items():
+        if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+            raise ValueError(f"table {name!r} is not a list of rows")
+
+
+def _is_number(value: object) -> bool:
+    """A finite int or float (JSON lets a planted file hold NaN and Infinity)."""
+    return isinstance(value, (int, float)) and math.isfinite(value)
 
 
 def _checksum(body: dict[str, t.Any]) -> str:
     return hashlib.sha256(canonical_json(body).encode()).hexdigest()
 
 
-KEY = re.compile(r"^[0-9a-f]{64}$")
+KEY = re.compile(r"^[0-9a-f]{64}\Z")
 
 
 def is_key_map(data: object) -> t.TypeGuard[dict[str, str]]:
@@ -190,7 +206,7 @@ class Store:
             result = RunResult.from_json(data.decode("utf-8"))
         except UnicodeDecodeError as exc:
             return _corrupt(key, f"not UTF-8 at byte {exc.start}")
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
             return _corrupt(key, str(exc) or type(exc).__name__)
         if result.key != key:
             return _corrupt(key, "it holds another key")
@@ -202,8 +218,8 @@ class Store:
         if entry.is_symlink() or (entry.exists() and not entry.is_dir()):
             _move_aside(entry)
         path = own_dir(self.root.parent, self.root.name, result.key) / RESULT_FILE
-        if path.is_symlink() or path.is_dir():
-            _move_aside(path)
+        if path.is_symlink() or (path.exists() and not path.is_file()):
+            _move_aside(path)  # a link, a folder, a FIFO …: not reportgen's to delete
         write_atomic(path, result.to_json())
         self.checkpoint_for(result.key).unlink(missing_ok=True)
         return path

@@ -3,7 +3,7 @@ outliving the build.
 
 A Ctrl-C at a terminal reaches the whole process group, workers included; the build's main
 process alone decides what it means (:mod:`reportgen.interrupts`). Workers are started with
-SIGINT blocked (:func:`sigint_blocked`), which they inherit, so that not even a worker still
+SIGINT blocked (:func:`starting_workers`), which they inherit, so that not even a worker still
 starting up prints a ``KeyboardInterrupt`` traceback; :func:`worker_init`, the first thing a
 worker runs, then ignores SIGINT for good. A build killed with SIGKILL cannot stop its workers:
 each one watches its parent and exits within :data:`PARENT_POLL_SECONDS` of its death (an
@@ -23,18 +23,29 @@ PARENT_POLL_SECONDS = 0.2
 
 
 @contextlib.contextmanager
-def sigint_blocked() -> t.Iterator[None]:
-    """Block SIGINT in this thread while it starts workers; one that arrives meanwhile is
-    delivered when the block ends."""
+def starting_workers() -> t.Iterator[None]:
+    """While this thread starts workers: SIGINT blocked (one that arrives meanwhile is
+    delivered when the block ends), and ``PYTHONSAFEPATH`` set.
+
+    A spawned worker starts as ``python -c …``, which would put the working directory first
+    on ``sys.path``: a ``pickle.py`` or ``multiprocessing.py`` in a handed-in project folder
+    would run as code before the worker reaches reportgen's (docs/security.md).
+    """
     previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    safe_path = os.environ.get("PYTHONSAFEPATH")
+    os.environ["PYTHONSAFEPATH"] = "1"
     try:
         yield
     finally:
+        if safe_path is None:
+            del os.environ["PYTHONSAFEPATH"]
+        else:
+            os.environ["PYTHONSAFEPATH"] = safe_path
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def worker_init(parent: int) -> None:
-    """First thing in a worker started under :func:`sigint_blocked` by process ``parent``:
+    """First thing in a worker started under :func:`starting_workers` by process ``parent``:
     ignore SIGINT, and exit as soon as ``parent`` is gone."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})

@@ -52,10 +52,12 @@ def report_row(qb: QuickBuild, label: str) -> str:
 def test_swapped_keys_in_a_remembered_plan_are_not_trusted(
     quick_build: QuickBuild,
 ) -> None:
-    assert quick_build.build().exit_code == 0  # remembers the plan in today's format
+    plans = quick_build.build_dir / "cache" / "plans"
+    shutil.rmtree(plans)  # other tests remembered plans of their settings
+    assert quick_build.build().exit_code == 0  # remembers this plan, in today's format
     results = latest_results(quick_build)
     lstm, gru = results["lstm_deep"], results["gru_deep"]
-    (plan,) = (quick_build.build_dir / "cache" / "plans").glob("*.json")
+    (plan,) = plans.glob("*.json")
     text = plan.read_text("utf-8")
     plan.write_text(
         text.replace(lstm.key, "@").replace(gru.key, lstm.key).replace("@", gru.key),
@@ -237,6 +239,9 @@ def test_ctrl_c_while_rendering_is_one_line_and_exit_130(
         if build.returncode == 0:
             continue
         assert build.returncode == 130, out
+        if "\nBuilt in " in out:  # the signal came after the build had finished its work
+            assert not out.rstrip().splitlines()[-1].startswith("Error"), out
+            continue
         assert out.endswith(
             "Error: Interrupted by SIGINT: all 8 runs are stored; the report was not"
             " finished. Run the same command again to write it.\n"

@@ -371,3 +371,194 @@ def test_a_remembered_plan_follows_the_content_of_a_set_corpus(tmp_path: Path) -
     before = digest()
     corpus.write_text("想要 不想要", encoding="utf-8")
     assert digest() != before  # the edited file is planned again, so it retrains
+
+
+def test_modules_and_matplotlibrc_in_the_project_do_not_reach_workers(
+    quick_build: QuickBuild, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A spawned worker starts as `python -c`, which puts the working directory first on
+    sys.path; matplotlib reads ./matplotlibrc. Neither may act in a handed-in folder."""
+    project = tmp_path / "project"
+    project.mkdir()
+    ran = tmp_path / "ran"
+    for module in ("pickle", "multiprocessing", "runpy", "socket"):
+        (project / f"{module}.py").write_text(f"open({str(ran)!r}, 'a').write('x')\n")
+    (project / "matplotlibrc").write_text("text.usetex : True\nlines.linewidth : 9\n")
+    build = _copy_of(quick_build, project)
+    shutil.rmtree(build / "lab4" / "figures")  # every figure is drawn by the worker
+    monkeypatch.chdir(project)
+    result = _quick(build)
+    assert result.exit_code == 0, result.output
+    assert not ran.exists()
+    drawn = {p.name for p in (build / "lab4" / "figures").iterdir()}
+    assert drawn == {p.name for p in (quick_build.build_dir / "lab4/figures").iterdir()}
+
+
+@pytest.mark.parametrize(
+    "where",
+    ["cache/{key}/result.json", "cache/plans/{plan}", "cache/latest/lab4-quick.json"],
+)
+def test_json_nested_too_deep_is_a_damaged_file(
+    quick_build: QuickBuild, tmp_path: Path, where: str
+) -> None:
+    build = _copy_of(quick_build, tmp_path)
+    key = json.loads((build / "cache/latest/lab4-quick.json").read_text())["gru_deep"]
+    plan = next((build / "cache/plans").iterdir()).name
+    (build / where.format(key=key, plan=plan)).write_text("[" * 200_000 + "]" * 200_000)
+    for command in (
+        ["list", "--build-dir", str(build)],
+        ["status", "lab4", "--profile", "quick", "--build-dir", str(build)],
+    ):
+        result = invoke(*command)
+        assert result.exit_code == 0 and "Traceback" not in result.output, result.output
+
+
+def test_a_manifest_nested_too_deep_or_naming_odd_things_is_no_manifest(
+    quick_build: QuickBuild, tmp_path: Path
+) -> None:
+    build = _copy_of(quick_build, tmp_path)
+    path = build / "lab4" / ".build-WA2214014.json"
+    good = json.loads(path.read_text(encoding="utf-8"))
+    for bad in (
+        "[" * 200_000 + "]" * 200_000,
+        json.dumps(good | {"notes_path": "\u202e\x07/etc/passwd"}),
+        json.dumps(good | {"seeds": -3}),
+        json.dumps(good | {"profile": "../../etc"}),
+    ):
+        path.write_text(bad, encoding="utf-8")
+        result = invoke(
+            "check", "lab4", "--student", "WA2214014", "--build-dir", str(build)
+        )
+        assert result.exit_code == 1
+        assert result.output.startswith("Error: No lab4 report for WA2214014"), bad[:40]
+
+
+def test_check_finds_the_pdf_beside_the_manifest_not_where_it_says(
+    quick_build: QuickBuild, tmp_path: Path
+) -> None:
+    build = _copy_of(
+        quick_build, tmp_path
+    )  # the folder moved: the manifest's path is old
+    path = build / "lab4" / ".build-WA2214014.json"
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    path.write_text(json.dumps(manifest | {"pdf": "/etc/WA2214014-杨跃浙-Lab-4.pdf"}))
+    result = invoke(
+        "check", "lab4", "--student", "WA2214014", "--build-dir", str(build)
+    )
+    assert "is missing" not in result.output, result.output
+
+
+def test_the_profile_file_is_an_input_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project, outside = tmp_path / "project", tmp_path / "outside.toml"
+    project.mkdir()
+    outside.write_text('[student]\nid = "OUTSIDE1"\n')
+    monkeypatch.chdir(project)
+    profile = project / "reportgen.toml"
+    cases = {
+        "is outside the project folder": lambda: profile.symlink_to(outside),
+        "nested too deeply": lambda: profile.write_text("a = " + "[" * 30_000),
+        "Exceeds the limit": lambda: profile.write_text("a = " + "9" * 5000),
+        "the limit is 64 KB": lambda: profile.write_text("#" * 70_000),
+    }
+    for message, make in cases.items():
+        profile.unlink(missing_ok=True)
+        make()
+        result = invoke("build", "lab4", "--profile", "quick", "--build-dir", "b")
+        assert result.exit_code == 1, result.output
+        assert message in result.output and "Traceback" not in result.output
+
+
+def test_a_linked_marker_is_refused_and_nothing_is_written_through_it(
+    quick_build: QuickBuild, tmp_path: Path
+) -> None:
+    build = _copy_of(quick_build, tmp_path)
+    target = tmp_path / "outside" / "created-by-marker"
+    target.parent.mkdir()
+    (build / ".reportgen-build").unlink()
+    (build / ".reportgen-build").symlink_to(target)
+    result = _quick(build)
+    assert result.exit_code == 1
+    assert "is not reportgen's marker file" in result.output
+    assert not target.exists()
+
+
+def test_a_fifo_in_place_of_a_result_is_moved_aside(
+    quick_build: QuickBuild, tmp_path: Path
+) -> None:
+    build = _copy_of(quick_build, tmp_path)
+    store = Store(build / "cache")
+    key = json.loads((build / "cache/latest/lab4-quick.json").read_text())[
+        "preprocessing"
+    ]
+    result = store.load(key)
+    assert result is not None
+    store.path_for(key).unlink()
+    os.mkfifo(store.path_for(key))
+    assert store.load(key) is None
+    store.save(result)
+    assert store.load(key) == result
+    (aside,) = store.path_for(key).parent.glob("result.json.damaged-*")
+    assert aside.is_fifo()
+
+
+def test_a_lab_id_with_a_trailing_newline_is_not_an_id(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with pytest.raises(ReportgenError, match="contains a control character"):
+        load_lab("lab4\n")
+    monkeypatch.chdir(tmp_path)
+    shutil.copy(REPO_LAB4, tmp_path / "evil\n.toml")
+    (tmp_path / "nice.toml").symlink_to("evil\n.toml")
+    with pytest.raises(ReportgenError, match="its file name must be a lab id"):
+        load_lab("nice.toml")
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda r: r["series"].update(perplexity=[[1, float("nan")]]),
+        lambda r: r["series"].update(perplexity=[[None, {}]]),
+        lambda r: r["metrics"].update(perplexity={}),
+        lambda r: r["params"].update(lr=[1, 2]),
+        lambda r: r["tables"].update(x=[1]),
+    ],
+)
+def test_a_planted_result_with_a_valid_checksum_is_checked_inside(
+    quick_build: QuickBuild,
+    tmp_path: Path,
+    damage: t.Callable[[dict[str, t.Any]], None],
+) -> None:
+    from reportgen.store import RunResult
+
+    build = _copy_of(quick_build, tmp_path)
+    store = Store(build / "cache")
+    key = json.loads((build / "cache/latest/lab4-quick.json").read_text())[
+        "rnn_concise"
+    ]
+    body = json.loads(store.path_for(key).read_text(encoding="utf-8"))["result"]
+    damage(body)
+    forged = RunResult.__new__(RunResult)
+    object.__setattr__(forged, "__dict__", body)  # to_json() computes a valid checksum
+    store.path_for(key).write_text(RunResult.to_json(forged), encoding="utf-8")
+    assert store.load(key) is None
+
+
+def test_a_text_parameter_has_a_length_limit() -> None:
+    with pytest.raises(ReportgenError, match="at most 1000 are allowed"):
+        plan(
+            load_lab("tangshi"),
+            "quick",
+            [parse_override("lstm.begin_chars=" + "日" * 30_000)],
+        )
+
+
+def test_a_damaged_pdf_digest_only_makes_the_pdf_again(
+    quick_build: QuickBuild, tmp_path: Path
+) -> None:
+    build = _copy_of(quick_build, tmp_path)
+    (digest,) = (build / "lab4").glob(".*.pdf.inputs")
+    digest.write_bytes(b"\xff\xfe\x00garbage")
+    result = _quick(build)
+    assert result.exit_code == 0 and "Traceback" not in result.output, result.output

@@ -22,11 +22,11 @@ from pathlib import Path
 from reportgen.errors import RenderError
 from reportgen.lab import FigureSpec, LabSpec
 from reportgen.store import RunResult, canonical_json, write_atomic_with
-from reportgen.workers import sigint_blocked, worker_init
+from reportgen.workers import starting_workers, worker_init
 
 PLOTS = Path(__file__).with_name("plots.py")
 # a figure's file: '<figure id>-<16 hex digits of its inputs>.png'
-FIGURE_FILE = re.compile(r"^[A-Za-z0-9_-]+-[0-9a-f]{16}\.png$")
+FIGURE_FILE = re.compile(r"^[A-Za-z0-9_-]+-[0-9a-f]{16}\.png\Z")
 FIGURE_DPI = 200  # sharp in print at the report's figure width (≈ 14 cm)
 
 STYLE: dict[str, t.Any] = {
@@ -117,12 +117,16 @@ class BackgroundFigures:
         self._drawing: concurrent.futures.Future[None] | None = None
         if files.missing:
             spawn = multiprocessing.get_context("spawn")
-            self._pool = concurrent.futures.ProcessPoolExecutor(
-                1, mp_context=spawn, initializer=worker_init, initargs=(os.getpid(),)
-            )
-            with sigint_blocked():  # the worker starts at the first submit
+            at_folder = dataclasses.replace(files, folder=self._folder)
+            with starting_workers():  # the pool's locks and the worker start here
+                self._pool = concurrent.futures.ProcessPoolExecutor(
+                    1,
+                    mp_context=spawn,
+                    initializer=_figure_worker_init,
+                    initargs=(os.getpid(), self._folder),
+                )
                 self._drawing = self._pool.submit(
-                    draw_figures, lab, dict(results), files
+                    draw_figures, lab, dict(results), at_folder
                 )
 
     def wait(self) -> None:
@@ -160,6 +164,13 @@ class BackgroundFigures:
                     worker.terminate()
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+
+
+def _figure_worker_init(parent: int, folder: Path) -> None:
+    """The figure worker works in the figures' folder: matplotlib reads a ``matplotlibrc``
+    from the working directory at import, and the project folder may hold a hostile one."""
+    worker_init(parent)
+    os.chdir(folder)
 
 
 def _write_bytes(data: bytes, file: t.BinaryIO) -> None:

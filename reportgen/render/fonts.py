@@ -58,7 +58,8 @@ def require_fonts() -> None:
 
 @functools.cache
 def setup_matplotlib() -> None:
-    """Register the CJK sans font with matplotlib and make it the first sans-serif family.
+    """Reset matplotlib to its defaults, register the CJK sans font and make it the first
+    sans-serif family.
 
     The font is added by file: a font cache built before the font was installed would otherwise
     silently fall back to DejaVu and draw Chinese as boxes. Once per process: it asks
@@ -68,6 +69,9 @@ def setup_matplotlib() -> None:
     from matplotlib import font_manager
 
     require_fonts()
+    # matplotlib's own defaults, whatever matplotlibrc it found (a project folder's, the
+    # user's): figures are a function of the results and render.figures.STYLE alone
+    matplotlib.rcdefaults()
     for path in font_files(SANS):
         font_manager.fontManager.addfont(str(path))
     matplotlib.rcParams["font.family"] = "sans-serif"

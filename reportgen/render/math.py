@@ -21,7 +21,7 @@ _REWRITES = [(re.compile(r"\\tanh\b"), r"\\operatorname{tanh}")]
 _CJK = re.compile(r"[\u3000-\u9fff\uff00-\uffef]")
 # how formulas are drawn is part of their files' names: a new way of drawing, new files
 _DRAWING = "ziamath svg1.1"
-_FORMULA_FILE = re.compile(r"^[0-9a-f]{16}\.svg$")
+_FORMULA_FILE = re.compile(r"^[0-9a-f]{16}\.svg\Z")
 
 
 # latex2mathml's exceptions carry no message, only a name; these say it in words

@@ -38,12 +38,14 @@ def digest_path(pdf_path: Path) -> Path:
 
 def pdf_is_current(pdf_path: Path, html: str, base_dir: Path) -> bool:
     """True when ``pdf_path`` exists and was made from exactly these inputs."""
-    digest = digest_path(pdf_path)
-    return (
-        pdf_path.is_file()
-        and digest.is_file()
-        and digest.read_text(encoding="utf-8") == _inputs_digest(html, base_dir)
-    )
+    from reportgen import limits
+    from reportgen.safety import read_own_file
+
+    try:  # the digest file is data: read without following a link, and bounded
+        recorded = read_own_file(digest_path(pdf_path), base_dir, limits.KEY_MAP_BYTES)
+    except (OSError, ValueError):
+        return False
+    return pdf_path.is_file() and recorded == _inputs_digest(html, base_dir).encode()
 
 
 def stage_pdf_inputs(
