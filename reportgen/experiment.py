@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.util
-import logging
 import math
 import random
 import sys
@@ -18,10 +17,9 @@ import time
 import typing as t
 from pathlib import Path
 
-from reportgen import limits
+from reportgen import limits, restore
 from reportgen.paths import EXPERIMENTS_DIR
-
-log = logging.getLogger(__name__)
+from reportgen.restore import CheckpointUnusable, restoring
 
 Number = int | float
 ProgressCallback = t.Callable[[int, int, dict[str, float]], None]
@@ -173,6 +171,9 @@ class RunContext:
         """The state saved by an interrupted attempt of this run, with RNGs and series restored.
 
         Call it after building the model (whose random init it then overrides), before training.
+        Raises :class:`~reportgen.restore.CheckpointUnusable` when any of it cannot be restored
+        (the runner then starts the run over); the trainer restores the state's own part with
+        :func:`~reportgen.restore.restore_training`.
         """
         path = self.checkpoint_path
         if path is None or not (path.is_file() or path.is_symlink()):
@@ -183,21 +184,17 @@ class RunContext:
 
         from reportgen.safety import read_own_file
 
-        try:
+        with restoring():
             # tensors and plain containers only: a checkpoint's pickle can never run code
             data = read_own_file(path, path.parent, limits.CHECKPOINT_BYTES)
             payload = torch.load(io.BytesIO(data), weights_only=True)
-            state: dict[str, t.Any] = payload["state"]
-            self.series = payload["series"]
+            state = payload["state"]
+            if not isinstance(state, dict):
+                raise CheckpointUnusable(f"state is a {type(state).__name__}")
+            self.series = restore.series(payload["series"])
+            self._seconds_before = restore.seconds(payload["seconds"])
             self.rng.setstate(payload["py_rng"])
             torch.set_rng_state(payload["torch_rng"])
-            self._seconds_before = payload["seconds"]
-        except Exception as exc:  # a damaged checkpoint only costs the time it saved
-            log.warning("Checkpoint %s is unreadable (%s); starting over.", path, exc)
-            path.unlink(
-                missing_ok=True
-            )  # reportgen's own name; a link goes, not its target
-            return None
         return state
 
     def elapsed(self) -> float:

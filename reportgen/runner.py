@@ -26,10 +26,11 @@ from pathlib import Path
 
 from reportgen import params as params_mod
 from reportgen.errors import ExperimentError, ReportgenError
-from reportgen.experiment import Diverged, RunContext, load_experiments
+from reportgen.experiment import Diverged, Experiment, RunContext, load_experiments
 from reportgen.interrupts import Interrupted
 from reportgen.plan import PlannedRun, code_sources
 from reportgen.progress import RunProgress
+from reportgen.restore import CheckpointUnusable
 from reportgen.store import RunResult, Store
 from reportgen.workers import starting_workers, worker_init
 from reportgen.write_errors import DISK_FULL, TRAINING_KEPT, cannot_write
@@ -229,31 +230,28 @@ def _worker_main(
 def train_one(
     task: RunTask, on_progress: t.Callable[[int, int, dict[str, float]], None]
 ) -> RunResult:
-    """Run one experiment now, seeded and timed, and return its result (not yet stored)."""
-    import torch
+    """Run one experiment now, seeded and timed, and return its result (not yet stored).
 
+    A checkpoint that cannot be restored is reported, deleted (reportgen's own file; a link
+    goes, not its target) and the run starts over from scratch, re-seeded: it ends with
+    exactly the numbers of an uninterrupted run.
+    """
     from reportgen.device import configure_threads, describe_device
 
     exp = load_experiments()[task.experiment]
     threads = configure_threads()
-    torch.manual_seed(task.seed)
-    ctx = RunContext(
-        task.seed, task.device, on_progress, checkpoint_path=task.checkpoint
-    )
     started_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    status, diverged_at = "ok", None
     try:
-        exp.run(exp.params_cls(**task.params), ctx)
-    except Diverged as exc:
-        status, diverged_at = "diverged", exc.step
-        log.warning("%s diverged: %s", task.run_id, exc)
-    except Exception as exc:
-        if isinstance(exc, OSError) and exc.errno in DISK_FULL:  # e.g. its checkpoint
-            raise cannot_write(exc, task.checkpoint, TRAINING_KEPT) from None
-        raise ExperimentError(
-            f"Run '{task.run_id}' (experiment {task.experiment}) failed: "
-            f"{type(exc).__name__}: {exc}"
-        ) from exc
+        ctx, status, diverged_at = _attempt(exp, task, on_progress)
+    except CheckpointUnusable as exc:
+        log.warning(
+            "Checkpoint %s is unusable (%s); starting over.", task.checkpoint, exc
+        )
+        task.checkpoint.unlink(missing_ok=True)
+        try:
+            ctx, status, diverged_at = _attempt(exp, task, on_progress)
+        except CheckpointUnusable as again:  # not from a checkpoint: there is none now
+            raise _failed(task, again) from again
     return RunResult(
         key=task.key,
         experiment=task.experiment,
@@ -271,6 +269,39 @@ def train_one(
         samples=ctx.samples,
         tables=ctx.tables,
         diverged_at=diverged_at,
+    )
+
+
+def _attempt(
+    exp: Experiment,
+    task: RunTask,
+    on_progress: t.Callable[[int, int, dict[str, float]], None],
+) -> tuple[RunContext, str, int | None]:
+    """Seed, run the experiment (resuming from its checkpoint) and say how it ended."""
+    import torch
+
+    torch.manual_seed(task.seed)
+    ctx = RunContext(
+        task.seed, task.device, on_progress, checkpoint_path=task.checkpoint
+    )
+    try:
+        exp.run(exp.params_cls(**task.params), ctx)
+    except Diverged as exc:
+        log.warning("%s diverged: %s", task.run_id, exc)
+        return ctx, "diverged", exc.step
+    except CheckpointUnusable:
+        raise
+    except Exception as exc:
+        if isinstance(exc, OSError) and exc.errno in DISK_FULL:  # e.g. its checkpoint
+            raise cannot_write(exc, task.checkpoint, TRAINING_KEPT) from None
+        raise _failed(task, exc) from exc
+    return ctx, "ok", None
+
+
+def _failed(task: RunTask, exc: Exception) -> ExperimentError:
+    return ExperimentError(
+        f"Run '{task.run_id}' (experiment {task.experiment}) failed: "
+        f"{type(exc).__name__}: {exc}"
     )
 
 

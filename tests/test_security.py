@@ -19,6 +19,7 @@ from reportgen.errors import ReportgenError
 from reportgen.experiment import RunContext
 from reportgen.lab import load_lab, parse_override
 from reportgen.plan import plan
+from reportgen.restore import CheckpointUnusable
 from reportgen.safety import Roots, UnsafeInput, remove_orphans
 from reportgen.store import Store
 
@@ -43,7 +44,8 @@ def test_a_planted_checkpoint_runs_nothing_and_counts_as_absent(tmp_path: Path) 
     checkpoint.parent.mkdir()
     torch.save({"state": _RunsAShellCommand(marker)}, checkpoint)
     ctx = RunContext(0, "cpu", checkpoint_path=checkpoint)
-    assert ctx.load_checkpoint() is None
+    with pytest.raises(CheckpointUnusable):  # the runner deletes it and starts over
+        ctx.load_checkpoint()
     assert not marker.exists()
 
 

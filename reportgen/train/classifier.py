@@ -17,7 +17,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from reportgen import limits
+from reportgen import limits, restore
 from reportgen.experiment import RunContext
 from reportgen.params import require, require_at_most
 
@@ -99,10 +99,18 @@ def train_classifier(
     best_state, best_accuracy = copy.deepcopy(net.state_dict()), -1.0
     start, step, window, train_seconds = 0, 0, [0.0, 0], 0.0
     if (saved := ctx.load_checkpoint()) is not None:  # resume an interrupted run
-        net.load_state_dict(saved["model"])
-        optimizer.load_state_dict(saved["optimizer"])
-        best_state, best_accuracy = saved["best"]
-        start, step, window, train_seconds = saved["position"]
+        start = restore.restore_training(saved, net, optimizer, cfg.num_epochs)
+        with restore.restoring():
+            best_state, best_accuracy = saved["best"]
+            # the best state is loaded only after training: check that it fits now
+            copy.deepcopy(net).load_state_dict(best_state)
+            best_accuracy = restore.number(best_accuracy)
+            step, window, train_seconds = restore.fields(
+                saved["position"],
+                restore.count,
+                lambda w: list(restore.fields(w, restore.number, restore.count)),
+                restore.seconds,
+            )
     for epoch in range(start + 1, cfg.num_epochs + 1):
         started = time.perf_counter()
         order = list(range(len(y)))
@@ -142,7 +150,8 @@ def train_classifier(
                     "model": net.state_dict(),
                     "optimizer": optimizer.state_dict(),
                     "best": (best_state, best_accuracy),
-                    "position": (epoch, step, window, train_seconds),
+                    "epoch": epoch,
+                    "position": (step, window, train_seconds),
                 }
             )
     if best_accuracy < 0:  # fewer updates than eval_steps: the last model is the best

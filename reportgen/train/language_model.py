@@ -15,7 +15,7 @@ import typing as t
 import torch
 from torch import nn
 
-from reportgen import limits
+from reportgen import limits, restore
 from reportgen.experiment import RunContext
 from reportgen.params import require, require_at_most, require_one_minibatch
 from reportgen.text.corpus import Vocab
@@ -220,11 +220,12 @@ def train_language_model(
     start, ppl, train_seconds, tokens = 0, math.inf, 0.0, 0
     samples_by_epoch: list[dict[str, t.Any]] = []
     if (saved := ctx.load_checkpoint()) is not None:  # resume an interrupted run
-        net.load_state_dict(saved["model"])
-        optimizer.load_state_dict(saved["optimizer"])
-        start = saved["epoch"]
-        ppl, train_seconds, tokens = saved["totals"]
-        samples_by_epoch = saved.get("samples_by_epoch", [])
+        start = restore.restore_training(saved, net, optimizer, cfg.num_epochs)
+        with restore.restoring():
+            ppl, train_seconds, tokens = restore.fields(
+                saved["totals"], restore.number, restore.seconds, restore.count
+            )
+            samples_by_epoch = restore.table_rows(saved["samples_by_epoch"])
 
     def continuation(prefix: str) -> str:
         return generate(net, vocab, prefix, num_preds, device, sampling)

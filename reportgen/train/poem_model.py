@@ -15,7 +15,7 @@ import typing as t
 import torch
 from torch import nn
 
-from reportgen import limits
+from reportgen import limits, restore
 from reportgen.experiment import RunContext
 from reportgen.params import require, require_at_least, require_at_most
 from reportgen.text.poems import poem_batches
@@ -50,10 +50,11 @@ def train_poem_model(
     loss_fn = nn.NLLLoss(ignore_index=pad_id, reduction="sum")
     start, train_seconds, chars = 0, 0.0, 0
     if (saved := ctx.load_checkpoint()) is not None:  # resume an interrupted run
-        net.load_state_dict(saved["model"])
-        optimizer.load_state_dict(saved["optimizer"])
-        start = saved["epoch"]
-        train_seconds, chars = saved["totals"]
+        start = restore.restore_training(saved, net, optimizer, cfg.num_epochs)
+        with restore.restoring():
+            train_seconds, chars = restore.fields(
+                saved["totals"], restore.seconds, restore.count
+            )
     loss = math.inf
     for epoch in range(start + 1, cfg.num_epochs + 1):
         started = time.perf_counter()
