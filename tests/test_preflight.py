@@ -433,11 +433,8 @@ def my_lab(tmp_path: Path, **strings: str) -> Path:
         if key.startswith("figure_"):
             spec += f"{key.removeprefix('figure_')} = {json.dumps(value, ensure_ascii=False)}\n"
         else:
-            spec = re.sub(
-                rf"(?m)^{key} = .*$",
-                lambda _: f"{key} = {json.dumps(value, ensure_ascii=False)}",
-                spec,
-            )
+            line = f"{key} = {json.dumps(value, ensure_ascii=False)}"
+            spec = re.sub(rf"(?m)^{key} = .*$", lambda _, line=line: line, spec)
     path = tmp_path / "mylab.toml"
     path.write_text(spec, encoding="utf-8")
     return path
