@@ -29,6 +29,7 @@ from reportgen import limits
 from reportgen.errors import LabSpecError, ParamError, shown
 from reportgen.params import number_problem
 from reportgen.paths import LABS_DIR, TEMPLATES_DIR
+from reportgen.safety import escaped, refused_character
 
 
 @dataclasses.dataclass(frozen=True)
@@ -314,13 +315,28 @@ class _Reader:
             for i, item in enumerate(items)
         ]
 
-    def strings(self, key: str) -> tuple[str, ...]:
-        """A list of strings, empty when absent."""
+    def strings(self, key: str, printed: bool = False) -> tuple[str, ...]:
+        """A list of strings, empty when absent; ``printed``: each is checked as
+        :meth:`text` checks one."""
         items = self.get(key, list, [])
         for item in items:
             if not isinstance(item, str):
                 self.fail(key, f"expected a list of strings, got {shown(item)} in it")
+            if printed:
+                self.plain(key, item)
         return tuple(items)
+
+    def text(self, key: str, default: t.Any = ...) -> str:
+        """A string the report prints: no control or invisible characters (:meth:`plain`)."""
+        return self.plain(key, self.get(key, str, default))
+
+    def plain(self, key: str, value: str) -> str:
+        """``value`` (read at ``key``) unless it holds a character the report must not
+        print: a control or formatting character, a surrogate, private-use or unassigned."""
+        problem = refused_character(value)
+        if problem is not None:
+            self.fail(key, f"{escaped(value)} contains {problem}; remove it")
+        return value
 
     def seed(self, value: object, key: str) -> int:
         """``value`` (read at ``key``) as a seed: an integer within SEED_RANGE."""
@@ -399,7 +415,7 @@ def _expand(
             f"{count} runs (grid points × seeds) would make the lab plan more than"
             f" {limits.PLANNED_RUNS} runs (reportgen.limits.PLANNED_RUNS)",
         )
-    label = r.get("label", str, group)
+    label = r.text("label", group)
     _check_label(r, label, [*grid, "seed"])
     params = r.sub("params").table
     may_diverge = r.get("may_diverge", bool, False)
@@ -442,6 +458,8 @@ def _check_grid_value(r: _Reader, key: str, value: object) -> None:
             key,
             f"a grid value has at most {GRID_VALUE_LENGTH} characters, got {shown(value)}",
         )
+    if isinstance(value, str):  # it fills labels, which the report prints
+        r.plain(key, value)
     if isinstance(value, (int, float)) and number_problem(value, value):
         r.fail(key, number_problem(value, value))
 
@@ -552,8 +570,8 @@ def _parse(
     return LabSpec(
         id=path.stem,
         number=number,
-        title=top.get("title", str),
-        course=top.get("course", str),
+        title=top.text("title"),
+        course=top.text("course"),
         template=_template(top),
         notes=top.get("notes", str, f"notes/{path.stem}.md"),
         runs=tuple(runs),
@@ -633,12 +651,12 @@ def _figure(f: _Reader, runs: t.Sequence[RunSpec]) -> FigureSpec:
         groups=fig_groups,
         kind=t.cast(FigureKind, kind),
         series=series,
-        legend=f.strings("legend"),
-        series_labels=f.strings("series_labels"),
+        legend=f.strings("legend", printed=True),
+        series_labels=f.strings("series_labels", printed=True),
         x=f.get("x", str, ""),
         y=f.get("y", str, ""),
-        title=f.get("title", str, ""),
-        xlabel=f.get("xlabel", str, ""),
-        ylabel=f.get("ylabel", str, ""),
+        title=f.text("title", ""),
+        xlabel=f.text("xlabel", ""),
+        ylabel=f.text("ylabel", ""),
         logy=f.get("logy", bool, False),
     )

@@ -18,6 +18,7 @@ import typing as t
 
 from reportgen import limits
 from reportgen.errors import ParamError, shown
+from reportgen.safety import escaped, refused_character
 
 ParamValue = int | float | bool | str
 # sampling temperatures other than 0 (greedy): below, scores / T overflows to inf and the
@@ -85,11 +86,19 @@ def convert(key: str, value: object, declared: t.Any) -> ParamValue:
                 f" {limits.TEXT_PARAM_CHARS} are allowed (reportgen.limits.TEXT_PARAM_CHARS)."
             )
         if isinstance(value, str):
-            return value
+            return _plain(key, value)
     type_name = getattr(declared, "__name__", str(declared))
     raise ParamError(
         f"{key} expects {_article(type_name)} {type_name}, got {shown(value)}."
     )
+
+
+def _plain(key: str, text: str) -> str:
+    """A string parameter the report may print: no control or invisible characters."""
+    problem = refused_character(text)
+    if problem is not None:
+        raise ParamError(f"{key}: {escaped(text)} contains {problem}; remove it.")
+    return text
 
 
 def _in_range(key: str, number: int | float, given: object) -> int | float:

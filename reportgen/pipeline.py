@@ -18,6 +18,7 @@ from pathlib import Path
 
 from markupsafe import Markup
 
+from reportgen import params as params_mod
 from reportgen.check import (
     Finding,
     Manifest,
@@ -34,6 +35,7 @@ from reportgen.paths import DEFAULT_BUILD_DIR
 from reportgen.plan import Chosen, PlannedRun, choose_from_results, plan
 from reportgen.plan_cache import PlanCache, inputs_digest, plan_digest
 from reportgen.preflight import preflight
+from reportgen.printed import RunParams, corpus_files, param_texts, spec_texts
 from reportgen.render.context import Student
 from reportgen.render.fonts import require_fonts
 from reportgen.render.notes import read_notes
@@ -197,7 +199,12 @@ def build(lab: LabSpec, options: BuildOptions) -> BuildOutcome:
                     "Removed %d temporary file(s) left by an interrupted build.",
                     orphans,
                 )
-            _preflight(lab, options, (notes_path, notes))
+            runs = (
+                {r.id: params_mod.as_dict(r.params) for r in planned}
+                if stored is None
+                else {run_id: r.params for run_id, r in stored.results.items()}
+            )
+            _preflight(lab, options, (notes_path, notes), runs)
             if stored is None:
                 stored = _train(lab, options, store, planned, device, plans, plan_key)
             else:
@@ -391,9 +398,13 @@ def report_date(options: BuildOptions) -> str:
 
 
 def _preflight(
-    lab: LabSpec, options: BuildOptions, notes: tuple[Path, Markup | None]
+    lab: LabSpec,
+    options: BuildOptions,
+    notes: tuple[Path, Markup | None],
+    runs: RunParams,
 ) -> None:
-    """What rendering would refuse, asked before any training (see reportgen.preflight)."""
+    """What rendering would refuse, asked before any training (see reportgen.preflight);
+    ``runs``: the params of the runs planned (or stored), by run id."""
     from reportgen.render.report import report_paths
 
     out_dir = options.build_dir / lab.id
@@ -408,4 +419,6 @@ def _preflight(
         *report_paths(out_dir, report_basename(student, lab)),
         manifest_path(options.build_dir, lab.id, student.id),
     ]
-    preflight(lab, fields, notes, out_dir, outputs)
+    texts = [*fields.items(), *spec_texts(lab)]
+    texts += param_texts(lab, options.profile, options.overrides, runs)
+    preflight(lab, texts, corpus_files(runs), notes, out_dir, outputs)

@@ -21,32 +21,61 @@ from reportgen.lab import LabSpec
 from reportgen.render.fonts import describe, undrawable
 from reportgen.render.report import MATH_DIR
 from reportgen.render.templates import check_templates
+from reportgen.safety import Roots
 from reportgen.staged import require_replaceable
+from reportgen.text.corpus_file import checked_corpus
 
 _BOX = "is in none of the installed fonts, so the PDF would print a box"
 
 
 def preflight(
     lab: LabSpec,
-    fields: t.Mapping[str, str],
+    texts: t.Sequence[tuple[str, str]],
+    corpora: t.Sequence[Path],
     notes: tuple[Path, Markup | None],
     out_dir: Path,
     outputs: t.Sequence[Path],
 ) -> None:
     """Raise a one-line RenderError for the first thing that would fail while rendering.
 
-    ``fields``: what the student typed, by the option that set it (``--name``: …), as it
-    goes into the report; ``outputs``: the files the report will replace.
+    ``texts``: what the report prints that is not a result, as (where it came from, text):
+    the student's fields by option (``--name``), spec strings, string parameters (see
+    :mod:`reportgen.printed`); ``corpora``: the user corpus files the runs read, whose
+    names and text the report shows; ``outputs``: the files the report will replace.
     """
     require_replaceable(outputs)
     check_templates(lab.template, f"labs/{lab.path.name}")
-    for option, value in fields.items():
-        missing = undrawable(value)
+    for where, text in texts:
+        missing = undrawable(text)
         if missing:
             raise RenderError(
-                f"{option}: character {describe(missing[0])} {_BOX}; replace it."
+                f"{where}: character {describe(missing[0])} {_BOX}; replace it."
             )
+    for path in corpora:
+        check_corpus(path, out_dir.parent)
     check_notes(notes, out_dir / MATH_DIR)
+
+
+def check_corpus(path: Path, build_dir: Path) -> None:
+    """Every character of a corpus's file name and text against the fonts: the report
+    prints its name, its first characters and text sampled from its characters."""
+    corpus = checked_corpus(path, Roots.of(build_dir))
+    shown = path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path
+    missing = undrawable(path.name)
+    if missing:
+        raise RenderError(
+            f"Corpus {shown}: file name: character {describe(missing[0])} {_BOX};"
+            " rename the file."
+        )
+    text = corpus.text
+    missing = undrawable("".join(set(text)))  # the distinct characters: one pass
+    if missing:
+        first = min(text.index(ch) for ch in missing)
+        line = text.count("\n", 0, first) + 1
+        raise RenderError(
+            f"Corpus {shown}, line {line}: character {describe(text[first])} {_BOX};"
+            " replace or remove it."
+        )
 
 
 def check_notes(notes: tuple[Path, Markup | None], math_dir: Path) -> None:

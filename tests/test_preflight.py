@@ -8,6 +8,7 @@ the old .md, .pdf and manifest, all three.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import re
@@ -20,7 +21,7 @@ import pytest
 from conftest import QuickBuild
 from markupsafe import Markup
 
-from reportgen.errors import ParamError, RenderError, ReportgenError
+from reportgen.errors import LabSpecError, ParamError, RenderError, ReportgenError
 from reportgen.lab import LabSpec, load_lab, parse_override
 from reportgen.paths import LABS_DIR, TEMPLATES_DIR
 from reportgen.pipeline import BuildOptions, build
@@ -29,7 +30,7 @@ from reportgen.preflight import check_notes
 from reportgen.render.context import Student
 from reportgen.render.math import FORMULA_SHOWN
 from reportgen.render.pdf_inputs import digest_path
-from reportgen.safety import BUILD_MARKER
+from reportgen.safety import BUILD_MARKER, escaped
 from reportgen.staged import StagedFiles
 
 
@@ -111,10 +112,17 @@ def mini_lab(tmp_path: Path) -> LabSpec:
 
 
 def build_error(
-    lab: LabSpec, tmp_path: Path, notes: str | None = None, **student: str
+    lab: LabSpec,
+    tmp_path: Path,
+    notes: str | None = None,
+    *,
+    overrides: t.Sequence[str] = (),
+    corpus: Path | None = None,
+    **student: str,
 ) -> str:
-    """Build ``lab`` into a fresh folder; return the one-line error, having checked that
-    nothing trained (the store holds no result)."""
+    """Build ``lab`` (with ``--set`` ``overrides`` and ``--corpus``) into a fresh folder;
+    return the one-line error, having checked that nothing trained (the store holds no
+    result)."""
     notes_path = tmp_path / "notes.md"
     if notes is not None:
         notes_path.write_text(notes, encoding="utf-8")
@@ -125,6 +133,8 @@ def build_error(
         build_dir=tmp_path / "build",
         notes_path=notes_path,
         jobs=1,
+        overrides=tuple(parse_override(o) for o in overrides),
+        corpus=corpus,
     )
     with pytest.raises(ReportgenError) as exc:
         build(lab, options)
@@ -339,3 +349,177 @@ def test_staged_files_replace_nothing_when_one_target_cannot_be_replaced(
             staged.commit()
     assert first.read_text(encoding="utf-8") == "old" and second.is_dir()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r.md", "r.pdf"]
+
+
+# What the report prints that is not a result: each of these used to pass planning and
+# preflight, train, and then fail at the PDF with ".notdef glyph".
+BOX = "is in none of the installed fonts, so the PDF would print a box;"
+
+
+@pytest.mark.parametrize(
+    ("lab_id", "name", "text", "message"),
+    [
+        (  # the report prints the corpus's file name
+            "lyrics",
+            f"c{NO_FONT}.txt",
+            "分开\n不分开\n" * 50,
+            f"Corpus c{NO_FONT}.txt: file name: character U+13000",
+        ),
+        (  # and samples drawn from its characters, and its first characters
+            "lyrics",
+            "c.txt",
+            "分开\n不分开\n" + f"{NO_FONT}爱\n" + "一二三四五六七八\n" * 300,
+            "Corpus c.txt, line 3: character U+13000 (EGYPTIAN HIEROGLYPH A001)",
+        ),
+        (
+            "tangshi",
+            "poems.txt",
+            "静夜思:床前明月光，疑是地上霜。\n"
+            f"春晓:春眠不觉晓，处处闻{NO_FONT}鸟。\n" * 20,
+            "Corpus poems.txt, line 2: character U+13000",
+        ),
+        (  # a control character in the text is printed too
+            "lyrics",
+            "c.txt",
+            "分开\x07不分开\n" * 300,
+            "Corpus c.txt, line 1: character U+0007 (a control character)",
+        ),
+    ],
+)
+def test_a_corpus_no_font_can_print_fails_before_training(
+    tmp_path: Path, lab_id: str, name: str, text: str, message: str
+) -> None:
+    corpus = tmp_path / name
+    corpus.write_text(text, encoding="utf-8")
+    found = build_error(load_lab(lab_id), tmp_path, corpus=Path(name))
+    assert found.startswith(message) and BOX in found, found
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        (f"tangshi.begin_chars=日{NO_FONT}", "--set tangshi.begin_chars: character"),
+        (f"lstm.begin_chars={NO_FONT}", "--set lstm.begin_chars: character"),
+    ],
+)
+def test_a_string_parameter_no_font_can_print_fails_before_training(
+    tmp_path: Path, override: str, message: str
+) -> None:
+    found = build_error(load_lab("tangshi"), tmp_path, overrides=[override])
+    assert found.startswith(f"{message} U+13000 (EGYPTIAN HIEROGLYPH A001) {BOX}")
+
+
+@pytest.mark.parametrize("value", ["日\x07", "\x1b[31m红", "日\u202e月"])
+def test_a_control_character_in_a_string_parameter_is_refused_by_planning(
+    value: str,
+) -> None:
+    with pytest.raises(ParamError) as exc:
+        plan(
+            load_lab("tangshi"), "quick", [parse_override(f"lstm.begin_chars={value}")]
+        )
+    assert exc.value.message.startswith(f"lstm.begin_chars: {escaped(value)} contains")
+    assert exc.value.message.endswith("; remove it.")
+
+
+MY_FIGURE = '[[figures]]\nid = "f"\nruns = ["preprocessing"]\nseries = "s"\n'
+
+
+def my_lab(tmp_path: Path, **strings: str) -> Path:
+    """lab4's data-counting run as ``mylab.toml`` in the project folder, with a figure,
+    each of ``strings`` (``title``, ``figure_xlabel``, …) replaced by the value given."""
+    spec = (LABS_DIR / "lab4.toml").read_text(encoding="utf-8")
+    spec = spec.split("[runs.rnn_scratch]")[0] + MY_FIGURE
+    for key, value in strings.items():
+        if key.startswith("figure_"):
+            spec += f"{key.removeprefix('figure_')} = {json.dumps(value, ensure_ascii=False)}\n"
+        else:
+            line = f"{key} = {json.dumps(value, ensure_ascii=False)}"
+            spec = re.sub(rf"(?m)^{key} = .*$", lambda _, line=line: line, spec)
+    path = tmp_path / "mylab.toml"
+    path.write_text(spec, encoding="utf-8")
+    return path
+
+
+SPEC_STRINGS = {
+    "title": "mylab.toml: title",
+    "course": "mylab.toml: course",
+    "label": "mylab.toml: runs.preprocessing: label",
+    "figure_title": "mylab.toml: figures[0].title",
+    "figure_xlabel": "mylab.toml: figures[0].xlabel",
+    "figure_ylabel": "mylab.toml: figures[0].ylabel",
+}
+
+
+@pytest.mark.parametrize("key", SPEC_STRINGS)
+def test_a_spec_string_no_font_can_print_fails_before_training(
+    tmp_path: Path, key: str
+) -> None:
+    my_lab(tmp_path, **{key: f"实验{NO_FONT}"})
+    found = build_error(load_lab("mylab.toml"), tmp_path)
+    assert found.startswith(f"{SPEC_STRINGS[key]}: character U+13000")
+    assert found.endswith(f"{BOX} replace it.")
+
+
+@pytest.mark.parametrize("key", ["legend", "series_labels"])
+def test_a_spec_list_no_font_can_print_fails_before_training(
+    tmp_path: Path, key: str
+) -> None:
+    spec = my_lab(tmp_path)
+    spec.write_text(
+        spec.read_text("utf-8") + f'{key} = ["好", "{NO_FONT}"]\n', encoding="utf-8"
+    )
+    found = build_error(load_lab("mylab.toml"), tmp_path)
+    assert found.startswith(f"mylab.toml: figures[0].{key}: character U+13000")
+
+
+@pytest.mark.parametrize("key", [*SPEC_STRINGS, "legend", "grid"])
+@pytest.mark.parametrize("value", ["\x1b[31m红", "\x07", "红\u200b"])
+def test_a_control_character_in_a_spec_string_is_refused_when_loaded(
+    tmp_path: Path, key: str, value: str
+) -> None:
+    if key == "legend":
+        spec = (
+            my_lab(tmp_path).read_text("utf-8")
+            + f"legend = [{json.dumps(value, ensure_ascii=False)}]\n"
+        )
+        where = "figures[0].legend"
+    elif key == "grid":  # a grid value fills the labels
+        spec = (
+            my_lab(tmp_path)
+            .read_text("utf-8")
+            .replace(
+                'label = "文本预处理"',
+                f'label = "{{tag}}"\ngrid = {{ tag = [{json.dumps(value, ensure_ascii=False)}] }}',
+            )
+        )
+        where = "runs.preprocessing.grid.tag"
+    else:
+        spec = my_lab(tmp_path, **{key: value}).read_text("utf-8")
+        where = SPEC_STRINGS[key].removeprefix("mylab.toml: ").replace(": ", ".")
+    (tmp_path / "mylab.toml").write_text(spec, encoding="utf-8")
+    with pytest.raises(LabSpecError) as exc:
+        load_lab("mylab.toml")
+    assert exc.value.message.startswith(
+        f"mylab.toml: {where}: {escaped(value)} contains"
+    ), exc.value.message
+
+
+def test_printed_text_is_checked_when_every_run_is_stored(tmp_path: Path) -> None:
+    """A stored build renders without planning; what it prints is checked all the same."""
+    my_lab(tmp_path)
+    options = BuildOptions(
+        student=Student("WA2214014", "杨跃浙", "人工智能"),
+        profile="quick",
+        build_dir=tmp_path / "build",
+        jobs=1,
+    )
+    with contextlib.suppress(ReportgenError):  # lab4's template needs more runs
+        build(load_lab("mylab.toml"), options)
+    stored = sorted((tmp_path / "build" / "cache").glob("*/result.json"))
+    assert stored
+    my_lab(tmp_path, title=f"实验{NO_FONT}")  # the runs' plan is the same
+    with pytest.raises(RenderError) as exc:
+        build(load_lab("mylab.toml"), options)
+    assert exc.value.message.startswith("mylab.toml: title: character U+13000")
+    assert sorted((tmp_path / "build" / "cache").glob("*/result.json")) == stored
+    assert not list((tmp_path / "build" / "mylab").glob("*.pdf"))
