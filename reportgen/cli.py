@@ -326,6 +326,7 @@ def build(
     click.echo(f"        {outcome.markdown}", err=True)
     click.echo(f"Built in {outcome.seconds:.1f} s.", err=True)
     _echo_findings(outcome.findings)
+    _PROGRAM.finished = True  # a signal from now on finds the work done
 
 
 def _echo_findings(found: t.Sequence[t.Any]) -> None:
@@ -426,22 +427,36 @@ def doctor() -> None:
         raise click.ClickException(f"{problems} problem(s) found.")
 
 
-def run() -> None:
-    """The ``reportgen`` program: :func:`main` with Ctrl-C and SIGTERM ending it quietly.
+class _ProgramState:
+    """What :func:`run`'s signal handler needs to know: whether the command's work is done."""
 
-    A build handles both itself (reportgen.interrupts: one line, exit 130). Outside it —
-    another command, or the moment after a build finished its work and before the process
-    exits — either signal ends the program with 130 and no traceback, never click's
-    ``Aborted!``.
+    finished = False
+
+
+_PROGRAM = _ProgramState()
+
+
+def run() -> None:
+    """The ``reportgen`` program: :func:`main`, with Ctrl-C and SIGTERM outside a build's own
+    handling (reportgen.interrupts) ending it in one line and 130 as well — before a command
+    reaches its work, or in the moment after a build finished (then quietly, exit 0) —
+    never click's ``Aborted!`` or a traceback.
     """
     import signal
     import sys
 
-    def quiet_exit(signum: int, frame: object) -> None:
+    from reportgen.interrupts import RESUME
+
+    def stop(signum: int, frame: object) -> None:
+        if _PROGRAM.finished:
+            sys.exit(0)
+        click.echo(
+            f"Error: Interrupted by {signal.Signals(signum).name}: {RESUME}", err=True
+        )
         sys.exit(130)
 
     for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, quiet_exit)
+        signal.signal(signum, stop)
     try:
         main()
     finally:

@@ -18,6 +18,7 @@ import signal
 import threading
 import time
 import typing as t
+from multiprocessing import resource_tracker
 
 PARENT_POLL_SECONDS = 0.2
 
@@ -30,18 +31,25 @@ def starting_workers() -> t.Iterator[None]:
     A spawned worker starts as ``python -c …``, which would put the working directory first
     on ``sys.path``: a ``pickle.py`` or ``multiprocessing.py`` in a handed-in project folder
     would run as code before the worker reaches reportgen's (docs/security.md).
+
+    multiprocessing's resource tracker is started first, outside the block: starting it
+    *unblocks* SIGINT in this thread (``SIG_UNBLOCK``, not a restore), which would let a
+    worker started after it inherit a mask without SIGINT.
     """
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     safe_path = os.environ.get("PYTHONSAFEPATH")
     os.environ["PYTHONSAFEPATH"] = "1"
     try:
-        yield
+        resource_tracker.ensure_running()
+        previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            yield
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, previous)
     finally:
         if safe_path is None:
             del os.environ["PYTHONSAFEPATH"]
         else:
             os.environ["PYTHONSAFEPATH"] = safe_path
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def worker_init(parent: int) -> None:

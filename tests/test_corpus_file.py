@@ -151,16 +151,23 @@ def test_damaged_zips_fail_with_one_line(tmp_path: Path, make, message: str) -> 
     assert "\n" not in exc.value.message
 
 
+LIMIT = "the limit is 32 MiB of text (reportgen.limits.CORPUS_BYTES)."
+
+
+def refusal(path: Path) -> str:
+    """The one line reading ``path`` as a corpus ends in."""
+    with pytest.raises(CorpusError) as exc:
+        read_corpus_file(path)
+    return exc.value.message
+
+
 def test_a_zip_bomb_is_refused_by_its_declared_size(tmp_path: Path) -> None:
     """~33 KB on disk, one byte over the limit unpacked: refused without unpacking it."""
     path = tmp_path / "bomb.zip"
     path.write_bytes(zipped(b"\n" * (limits.CORPUS_BYTES + 1)))
     assert path.stat().st_size < limits.CORPUS_BYTES // 100
-    with pytest.raises(CorpusError) as exc:
-        read_corpus_file(path)
-    assert exc.value.message == (
-        f"Corpus {path} holds lyrics.txt, which is 32.0 MiB; the limit is 32 MiB of text"
-        " (reportgen.limits.CORPUS_BYTES)."
+    assert (
+        refusal(path) == f"Corpus {path} holds lyrics.txt, which is 32.0 MiB; {LIMIT}"
     )
 
 
@@ -168,12 +175,7 @@ def test_a_file_over_the_limit_is_refused_by_its_size(tmp_path: Path) -> None:
     path = tmp_path / "huge.txt"
     with open(path, "wb") as f:  # sparse: takes no disk space
         f.truncate(6 * 2**30)
-    with pytest.raises(CorpusError) as exc:
-        read_corpus_file(path)
-    assert exc.value.message == (
-        f"Corpus {path} is 6144.0 MiB; the limit is 32 MiB of text"
-        " (reportgen.limits.CORPUS_BYTES)."
-    )
+    assert refusal(path) == f"Corpus {path} is 6144.0 MiB; {LIMIT}"
 
 
 def test_a_corpus_at_the_limit_is_read(tmp_path: Path) -> None:

@@ -187,6 +187,13 @@ def _copy_of(qb: QuickBuild, tmp_path: Path) -> Path:
     return copy
 
 
+def _latest(build: Path) -> dict[str, str]:
+    """Run id → key of the quick lab4 build in ``build``."""
+    return t.cast(
+        dict[str, str], json.loads((build / "cache/latest/lab4-quick.json").read_text())
+    )
+
+
 def _quick(build_dir: Path, *args: str) -> t.Any:
     return invoke(
         "build", "lab4", *STUDENT, "--profile", "quick", "--build-dir", str(build_dir),
@@ -216,7 +223,7 @@ def test_a_linked_cache_entry_is_retrained_inside_the_build(
     quick_build: QuickBuild, tmp_path: Path
 ) -> None:
     build = _copy_of(quick_build, tmp_path)
-    latest = json.loads((build / "cache/latest/lab4-quick.json").read_text())
+    latest = _latest(build)
     key = latest["preprocessing"]
     elsewhere = tmp_path / "elsewhere"
     shutil.move(build / "cache" / key, elsewhere)
@@ -236,7 +243,7 @@ def test_damaged_entries_are_reported_not_crashed(
     quick_build: QuickBuild, tmp_path: Path
 ) -> None:
     build = _copy_of(quick_build, tmp_path)
-    latest = json.loads((build / "cache/latest/lab4-quick.json").read_text())
+    latest = _latest(build)
     store = Store(build / "cache")
     cut = store.path_for(latest["rnn_concise"])
     data = cut.read_bytes()
@@ -268,7 +275,7 @@ def test_a_result_saved_over_a_damaged_folder_moves_it_aside(
     quick_build: QuickBuild, tmp_path: Path
 ) -> None:
     build = _copy_of(quick_build, tmp_path)
-    latest = json.loads((build / "cache/latest/lab4-quick.json").read_text())
+    latest = _latest(build)
     store = Store(build / "cache")
     result = store.load(latest["preprocessing"])
     assert result is not None
@@ -404,7 +411,7 @@ def test_json_nested_too_deep_is_a_damaged_file(
     quick_build: QuickBuild, tmp_path: Path, where: str
 ) -> None:
     build = _copy_of(quick_build, tmp_path)
-    key = json.loads((build / "cache/latest/lab4-quick.json").read_text())["gru_deep"]
+    key = _latest(build)["gru_deep"]
     plan = next((build / "cache/plans").iterdir()).name
     (build / where.format(key=key, plan=plan)).write_text("[" * 200_000 + "]" * 200_000)
     for command in (
@@ -494,9 +501,7 @@ def test_a_fifo_in_place_of_a_result_is_moved_aside(
 ) -> None:
     build = _copy_of(quick_build, tmp_path)
     store = Store(build / "cache")
-    key = json.loads((build / "cache/latest/lab4-quick.json").read_text())[
-        "preprocessing"
-    ]
+    key = _latest(build)["preprocessing"]
     result = store.load(key)
     assert result is not None
     store.path_for(key).unlink()
@@ -539,9 +544,7 @@ def test_a_planted_result_with_a_valid_checksum_is_checked_inside(
 
     build = _copy_of(quick_build, tmp_path)
     store = Store(build / "cache")
-    key = json.loads((build / "cache/latest/lab4-quick.json").read_text())[
-        "rnn_concise"
-    ]
+    key = _latest(build)["rnn_concise"]
     body = json.loads(store.path_for(key).read_text(encoding="utf-8"))["result"]
     damage(body)
     forged = RunResult.__new__(RunResult)
@@ -563,7 +566,8 @@ def test_a_damaged_pdf_digest_only_makes_the_pdf_again(
     quick_build: QuickBuild, tmp_path: Path
 ) -> None:
     build = _copy_of(quick_build, tmp_path)
-    (digest,) = (build / "lab4").glob(".*.pdf.inputs")
+    digest = build / "lab4" / f".{quick_build.pdf.name}.inputs"
+    assert digest.is_file()
     digest.write_bytes(b"\xff\xfe\x00garbage")
     result = _quick(build)
     assert result.exit_code == 0 and "Traceback" not in result.output, result.output
