@@ -225,13 +225,18 @@ class Store:
         return path
 
     def keys(self) -> list[str]:
-        """Keys of the entries in the store's own folders (links are not followed)."""
+        """Keys of the stored entries: a key's own folder (not a link) holding something
+        under the result's name (a damaged one too: :meth:`load` reports it). A folder left
+        with only a temporary file, by a run killed while it was stored, is no entry."""
         if not self.root.is_dir() or self.root.is_symlink():
             return []
         return sorted(
             entry.name
             for entry in self.root.iterdir()
-            if len(entry.name) == 64 and entry.is_dir() and not entry.is_symlink()
+            if len(entry.name) == 64
+            and entry.is_dir()
+            and not entry.is_symlink()
+            and os.path.lexists(entry / RESULT_FILE)
         )
 
 

@@ -109,3 +109,15 @@ def test_result_json_records_config_seed_device_and_timing(tmp_path: Path) -> No
     body = json.loads(path.read_text(encoding="utf-8"))["result"]
     assert {f.name for f in dataclasses.fields(RunResult)} <= set(body)
     assert body["seed"] == 0 and body["device"] == "cpu" and body["wall_seconds"] == 1.5
+
+
+def test_keys_are_the_entries_with_a_result_file(tmp_path: Path) -> None:
+    """A key folder left with only a temporary file (a run killed while it was stored) is
+    no entry; one whose result file is damaged or a folder still is (load reports it)."""
+    store = Store(tmp_path)
+    store.save(make_result("a" * 64))
+    (tmp_path / ("b" * 64)).mkdir()
+    (tmp_path / ("b" * 64) / ".result.json.abcd1234.reportgen.tmp").write_text("{")
+    (tmp_path / ("c" * 64) / "result.json").mkdir(parents=True)
+    (tmp_path / ("d" * 64)).symlink_to(tmp_path / ("a" * 64))
+    assert store.keys() == ["a" * 64, "c" * 64]
