@@ -447,11 +447,16 @@ def run() -> None:
 
     from reportgen.interrupts import RESUME
 
+    # The command word, read before click parses it (a signal may come first): the group's
+    # own options all start with "-". Only a build has runs to resume.
+    command = next((arg for arg in sys.argv[1:] if not arg.startswith("-")), None)
+    kept = f": {RESUME}" if command == "build" else "."
+
     def stop(signum: int, frame: object) -> None:
         if _PROGRAM.finished:
             sys.exit(0)
         click.echo(
-            f"Error: Interrupted by {signal.Signals(signum).name}: {RESUME}", err=True
+            f"Error: Interrupted by {signal.Signals(signum).name}{kept}", err=True
         )
         sys.exit(130)
 

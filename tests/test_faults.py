@@ -137,10 +137,13 @@ BUILD = [
 ]
 
 
-def start_build(build_dir: Path, *args: str) -> subprocess.Popen[str]:
-    """A quick build in a subprocess and a session of its own (its own process group)."""
+def start_build(
+    build_dir: Path, *args: str, command: t.Sequence[str] = BUILD
+) -> subprocess.Popen[str]:
+    """A quick build (or ``command``) in a subprocess and a session of its own (its own
+    process group)."""
     return subprocess.Popen(
-        [*BUILD, "--build-dir", str(build_dir), *args],
+        [*command, "--build-dir", str(build_dir), *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -287,17 +290,32 @@ def catches_sigterm(pid: int) -> bool:
     return False
 
 
-def test_ctrl_c_while_planning_is_one_line_and_exit_130(tmp_path: Path) -> None:
-    build = start_build(tmp_path)
-    while build.poll() is None and not catches_sigterm(build.pid):
+@pytest.mark.parametrize(
+    ("command", "line"),
+    [
+        (
+            BUILD,
+            "Error: Interrupted by SIGINT: finished runs are stored, unfinished runs keep"
+            " their last checkpoint. Run the same command again to resume.\n",
+        ),
+        (
+            [sys.executable, "-m", "reportgen", "status", "lab4", "--profile", "quick"],
+            "Error: Interrupted by SIGINT.\n",
+        ),
+    ],
+)
+def test_ctrl_c_while_planning_is_one_line_and_exit_130(
+    command: list[str], line: str, tmp_path: Path
+) -> None:
+    """Ctrl-C as soon as the program can catch it (while it imports torch to plan): one
+    line, saying what is kept where there is something to resume, and 130."""
+    started = start_build(tmp_path, command=command)
+    while started.poll() is None and not catches_sigterm(started.pid):
         time.sleep(0.01)
-    os.killpg(build.pid, signal.SIGINT)  # while it imports torch to plan
-    out = build_output(build)
-    assert build.returncode == 130, out
-    assert out == (
-        "Error: Interrupted by SIGINT: finished runs are stored, unfinished runs keep"
-        " their last checkpoint. Run the same command again to resume.\n"
-    )
+    os.killpg(started.pid, signal.SIGINT)
+    out = build_output(started)
+    assert started.returncode == 130, out
+    assert out == line
 
 
 def test_sigterm_while_rendering_is_one_line_and_exit_130(
