@@ -167,7 +167,7 @@ FIGURE_KINDS = {
 
 
 # every seeding library accepts these (numpy's seed the fewest; torch and random take more)
-SEED_RANGE = (0, 2**32 - 1)
+SEED_RANGE = (0, limits.SEED_MAX)
 # the widest width or precision a label's format field may ask for
 LABEL_FIELD_WIDTH = 99
 GRID_VALUE_LENGTH = 100  # characters of a string grid value (it is part of the run ids)

@@ -40,6 +40,7 @@ KEY_MAP_BYTES = MIB  # a remembered plan or latest-keys file: a few KB
 
 # The command line and the lab's plan
 SEEDS = 20  # --seeds: rnn-tuning uses 3
+SEED_MAX = 2**32 - 1  # a seed: numpy's range, the narrowest of the seeding libraries
 JOBS = 64  # --jobs: runs trained at once; more than the cores of a course machine
 # runs of one build: the largest lab (rnn-tuning) plans 19, and 121 with --seeds 20
 PLANNED_RUNS = 500

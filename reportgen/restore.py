@@ -10,8 +10,9 @@ the runner then deletes the checkpoint and trains the run again from scratch
 from __future__ import annotations
 
 import contextlib
-import math
 import typing as t
+
+from reportgen.shapes import finite_number
 
 Number = int | float
 MESSAGE_CHARS = 200  # of an error's text in the one warning line
@@ -95,7 +96,7 @@ def count(value: object) -> int:
 
 def number(value: object) -> float:
     """``value`` as a finite number."""
-    if not _is_number(value) or not math.isfinite(t.cast(Number, value)):
+    if not finite_number(value):
         raise CheckpointUnusable(f"{value!r} is not a finite number")
     return float(t.cast(Number, value))
 
@@ -135,7 +136,7 @@ def table_rows(value: object) -> list[dict[str, t.Any]]:
     if not isinstance(value, list) or not all(
         isinstance(row, dict)
         and all(
-            isinstance(k, str) and (isinstance(v, str) or _is_number(v))
+            isinstance(k, str) and (isinstance(v, str) or finite_number(v))
             for k, v in row.items()
         )
         for row in value
@@ -145,15 +146,13 @@ def table_rows(value: object) -> list[dict[str, t.Any]]:
 
 
 def _is_point(point: object) -> bool:
-    return isinstance(point, list) and len(point) == 2 and all(map(_is_number, point))
+    return (
+        isinstance(point, list) and len(point) == 2 and all(map(finite_number, point))
+    )
 
 
 def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _is_number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _short(value: object) -> str:

@@ -31,7 +31,7 @@ from reportgen.interrupts import Interrupted
 from reportgen.plan import PlannedRun, code_sources
 from reportgen.progress import RunProgress
 from reportgen.restore import CheckpointUnusable
-from reportgen.store import RunResult, Store
+from reportgen.store import RunResult, Store, canonical_json
 from reportgen.workers import starting_workers, worker_init
 from reportgen.write_errors import DISK_FULL, TRAINING_KEPT, cannot_write
 
@@ -83,6 +83,30 @@ class RunTask:
         )
 
 
+def _stored(store: Store, run: PlannedRun) -> RunResult | None:
+    """The stored result of ``run``; None when missing, unreadable, or the result of another
+    run (an entry planted or swapped under this key: its experiment, seed or params are not
+    the run's), which then trains again."""
+    result = store.load(run.key)
+    if result is not None and (
+        result.experiment,
+        result.seed,
+        canonical_json(result.params),
+    ) != (
+        run.experiment.name,
+        run.spec.seed,
+        canonical_json(params_mod.as_dict(run.params)),
+    ):
+        log.warning(
+            "Cache entry %s is not the result of run %s (another experiment, seed or"
+            " params); it will be rerun.",
+            run.key[:12],
+            run.id,
+        )
+        return None
+    return result
+
+
 def execute(
     runs: t.Sequence[PlannedRun],
     store: Store,
@@ -96,7 +120,7 @@ def execute(
     # runs that share a key (same experiment, code, params, seed, data) train once
     missing: dict[str, list[PlannedRun]] = {}
     for run in runs:
-        cached = None if force else store.load(run.key)
+        cached = None if force else _stored(store, run)
         if cached is None:
             missing.setdefault(run.key, []).append(run)
         else:

@@ -3,6 +3,7 @@ a build folder may have been edited or planted, so its fields are checked before
 
 from __future__ import annotations
 
+import math
 import typing as t
 
 Shape = t.Mapping[str, type | tuple[type, ...]]
@@ -27,3 +28,17 @@ def check_fields(body: object, shape: Shape, optional: t.Collection[str] = ()) -
 
 def _types(kind: type | tuple[type, ...]) -> tuple[type, ...]:
     return kind if isinstance(kind, tuple) else (kind,)
+
+
+INT_LIMIT = 2**53  # beyond it a float no longer holds every integer
+
+
+def finite_number(value: object) -> bool:
+    """A finite float, or an int within ±2**53: what a result, checkpoint or table holds as
+    a number (JSON lets a planted file hold NaN, Infinity and 4,300-digit integers, which
+    turn into OverflowError or nonsense at the first arithmetic). A bool is no number."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return abs(value) <= INT_LIMIT
+    return isinstance(value, float) and math.isfinite(value)

@@ -20,7 +20,6 @@ import hashlib
 import io
 import json
 import logging
-import math
 import os
 import re
 import tempfile
@@ -29,7 +28,7 @@ from pathlib import Path
 
 from reportgen import limits
 from reportgen.safety import TEMP_SUFFIX, own_dir, read_own_file
-from reportgen.shapes import Shape, check_fields
+from reportgen.shapes import INT_LIMIT, Shape, check_fields, finite_number
 
 log = logging.getLogger(__name__)
 
@@ -143,16 +142,29 @@ def _check_shape(body: dict[str, t.Any]) -> None:
     check_fields(body, _SHAPE)
     if body["status"] not in ("ok", "diverged"):
         raise ValueError(f"unknown status {body['status']!r}")
+    if not 0 <= body["seed"] <= limits.SEED_MAX:
+        raise ValueError("seed out of range")
+    if not (finite_number(body["wall_seconds"]) and body["wall_seconds"] >= 0):
+        raise ValueError("wall_seconds is not a duration")
+    if (body["diverged_at"] is None) != (body["status"] == "ok") or not (
+        body["diverged_at"] is None or 0 <= body["diverged_at"] <= INT_LIMIT
+    ):
+        raise ValueError("diverged_at does not fit the status")
     for name, points in body["series"].items():
         if not isinstance(points, list) or not all(
-            isinstance(p, list) and len(p) == 2 and all(map(_is_number, p))
+            isinstance(p, list) and len(p) == 2 and all(map(finite_number, p))
             for p in points
         ):
             raise ValueError(f"series {name!r} is not a list of (step, value) points")
-    for field, kinds in (("metrics", (str,)), ("params", (str,)), ("samples", (str,))):
+    for field, kinds in (
+        ("metrics", (str,)),
+        ("params", (str, bool)),
+        ("samples", (str,)),
+    ):
         for name, value in body[field].items():
             if not (
-                isinstance(value, kinds) or (field != "samples" and _is_number(value))
+                isinstance(value, kinds)
+                or (field != "samples" and finite_number(value))
             ):
                 raise ValueError(f"{field} {name!r} is neither a number nor text")
     if not all(isinstance(v, str) for v in body["sources"].values()):
@@ -160,11 +172,6 @@ def _check_shape(body: dict[str, t.Any]) -> None:
     for name, rows in body["tables"].items():
         if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
             raise ValueError(f"table {name!r} is not a list of rows")
-
-
-def _is_number(value: object) -> bool:
-    """A finite int or float (JSON lets a planted file hold NaN and Infinity)."""
-    return isinstance(value, (int, float)) and math.isfinite(value)
 
 
 def _checksum(body: dict[str, t.Any]) -> str:

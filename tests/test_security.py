@@ -571,3 +571,34 @@ def test_a_damaged_pdf_digest_only_makes_the_pdf_again(
     digest.write_bytes(b"\xff\xfe\x00garbage")
     result = _quick(build)
     assert result.exit_code == 0 and "Traceback" not in result.output, result.output
+
+
+@pytest.mark.parametrize(
+    "planted", [{"seed": 7}, {"experiment": "gru_scratch"}, {"params": {"lr": 1.0}}]
+)
+def test_a_result_of_another_run_under_a_key_is_trained_again(
+    quick_build: QuickBuild, tmp_path: Path, planted: dict[str, object]
+) -> None:
+    """An entry with a valid checksum under rnn_scratch's key but another seed, experiment
+    or params (planted, or swapped between keys): not used, the run trains again."""
+    import dataclasses
+
+    build = _copy_of(quick_build, tmp_path)
+    key = _latest(build)["rnn_scratch"]
+    store = Store(build / "cache")
+    genuine = store.load(key)
+    assert genuine is not None
+    store.save(dataclasses.replace(genuine, **planted))
+    result = _quick(build)
+    assert result.exit_code == 0, result.output
+    assert (
+        f"Cache entry {key[:12]} is not the result of run rnn_scratch" in result.output
+    )
+    assert "Runs: 1 trained, 7 from cache." in result.output
+    retrained = store.load(key)
+    assert retrained is not None
+    assert (retrained.experiment, retrained.seed, retrained.params) == (
+        genuine.experiment,
+        genuine.seed,
+        genuine.params,
+    )

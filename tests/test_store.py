@@ -121,3 +121,29 @@ def test_keys_are_the_entries_with_a_result_file(tmp_path: Path) -> None:
     (tmp_path / ("c" * 64) / "result.json").mkdir(parents=True)
     (tmp_path / ("d" * 64)).symlink_to(tmp_path / ("a" * 64))
     assert store.keys() == ["a" * 64, "c" * 64]
+
+
+@pytest.mark.parametrize(
+    "planted",
+    [
+        {"metrics": {"perplexity": 10**400}},  # no float holds it: OverflowError before
+        {"series": {"perplexity": [[1, 10**400]]}},
+        {"params": {"lr": -(10**60)}},
+        {"metrics": {"perplexity": True}},
+        {"seed": 2**32},
+        {"seed": -1},
+        {"wall_seconds": -1.0},
+        {"status": "diverged"},  # without the step it diverged at
+        {"diverged_at": 3},  # a step, but the run is ok
+        {"status": "diverged", "diverged_at": 10**300},
+    ],
+)
+def test_planted_values_out_of_range_count_as_missing(
+    tmp_path: Path, planted: dict[str, object], caplog: pytest.LogCaptureFixture
+) -> None:
+    """A result with a valid checksum whose numbers no run makes: missing, in one line."""
+    store = Store(tmp_path)
+    store.save(dataclasses.replace(make_result(), **planted))
+    with caplog.at_level(logging.WARNING):
+        assert store.load("k" * 64) is None
+    assert "is corrupt" in caplog.text
