@@ -191,9 +191,12 @@ class _EchoHandler(logging.Handler):
 
 
 def _setup_logging(verbose: bool) -> None:
+    """reportgen's own progress at INFO (DEBUG with ``-v``); other libraries' records only
+    from WARNING up — torch, for one, logs cache statistics at INFO while it exits."""
     root = logging.getLogger()
     root.handlers = [_EchoHandler()]
-    root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    root.setLevel(logging.DEBUG if verbose else logging.WARNING)
+    logging.getLogger("reportgen").setLevel(logging.DEBUG if verbose else logging.INFO)
     logging.getLogger("fontTools").setLevel(logging.WARNING)
     logging.getLogger("matplotlib").setLevel(logging.WARNING)
     weasy = logging.getLogger("weasyprint")

@@ -14,7 +14,7 @@ from reportgen import limits
 from reportgen.lab import LabSpec, available_labs, load_lab
 from reportgen.paths import EXPERIMENTS_DIR
 from reportgen.safety import Roots, read_own_file
-from reportgen.store import Store, is_key_map, write_atomic
+from reportgen.store import RunResult, Store, is_key_map, write_atomic
 
 
 def latest_keys_path(build_dir: Path, lab_id: str, profile: str) -> Path:
@@ -120,9 +120,7 @@ def describe_status(
             else "code or data changed"
         )
         lines.append(f"  stale    {run.id} ({why})")
-        epochs_then = previous.params.get("num_epochs") or 1
-        epochs_now = getattr(run.params, "num_epochs", epochs_then)
-        left_seconds += previous.wall_seconds * epochs_now / epochs_then
+        left_seconds += _seconds_now(previous, run.params)
     for spec in waiting:
         sources = ", ".join(f"{p} from {c.source}" for p, c in spec.choose.items())
         lines.append(f"  waiting  {spec.id} (chooses {sources} once those runs exist)")
@@ -137,3 +135,15 @@ def describe_status(
     else:
         lines.append("Everything is cached: a build only re-renders.")
     return "\n".join(lines)
+
+
+def _seconds_now(previous: RunResult, params_now: object) -> float:
+    """A stale run's time to train again: its last time, scaled by its epochs then and now
+    (a stored ``num_epochs`` that is no count — a planted one — scales nothing)."""
+    epochs_then = previous.params.get("num_epochs")
+    if not (isinstance(epochs_then, int) and not isinstance(epochs_then, bool)) or not (
+        1 <= epochs_then <= limits.EPOCHS
+    ):
+        return previous.wall_seconds
+    epochs_now = getattr(params_now, "num_epochs", epochs_then)
+    return previous.wall_seconds * epochs_now / epochs_then

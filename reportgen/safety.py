@@ -164,25 +164,35 @@ _REFUSED_CATEGORIES = {
 }
 
 
+# Letters and symbols that print as nothing (Hangul fillers, the blank braille pattern):
+# a name of them looks empty in the header and the file name, yet is not.
+_BLANK_LOOKING = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+# Combining marks on one character: Vietnamese stacks two; more only hides text ("zalgo").
+COMBINING_MARKS = 4
+
+
 def refused_character(text: str) -> str | None:
     """What is wrong with the first refused character of ``text``, or None."""
+    marks = 0
     for ch in text:
-        category = unicodedata.category(ch)
-        if category in _REFUSED_CATEGORIES:
-            return f"{_REFUSED_CATEGORIES[category]} ({_code_point(ch)})"
+        problem = _refused(ch)
+        if problem is not None:
+            return f"{problem} ({_code_point(ch)})"
+        marks = marks + 1 if unicodedata.combining(ch) else 0
+        if marks > COMBINING_MARKS:
+            return f"more than {COMBINING_MARKS} combining marks on one character"
     return None
+
+
+def _refused(ch: str) -> str | None:
+    if ch in _BLANK_LOOKING:
+        return "a character that prints as nothing"
+    return _REFUSED_CATEGORIES.get(unicodedata.category(ch))
 
 
 def escaped(text: str) -> str:
     """``text`` quoted, with each refused character escaped (``'杨\\x07跃浙'``)."""
-    return (
-        "'"
-        + "".join(
-            ascii(ch)[1:-1] if unicodedata.category(ch) in _REFUSED_CATEGORIES else ch
-            for ch in text
-        )
-        + "'"
-    )
+    return "'" + "".join(ascii(ch)[1:-1] if _refused(ch) else ch for ch in text) + "'"
 
 
 def printable_path(path: Path | str, what: str) -> str:

@@ -329,6 +329,34 @@ def test_invisible_formatting_characters_are_refused(name: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("option", "value", "problem"),
+    [
+        ("--name", "\u3164\u3164", "a character that prints as nothing (U+3164)"),
+        ("--name", "杨\uffa0", "a character that prints as nothing (U+FFA0)"),
+        ("--major", "\u2800", "a character that prints as nothing (U+2800)"),
+        (
+            "--name",
+            "杨" + "\u0301" * 60,
+            "more than 4 combining marks on one character",
+        ),
+    ],
+)
+def test_blank_looking_text_is_refused(option: str, value: str, problem: str) -> None:
+    """Letters that print as nothing would give a file name and header that look empty
+    (and pass the empty-name check); stacked combining marks hide what is under them."""
+    result = invoke("build", "lab4", "--student", "WA2214014", option, value)
+    assert result.exit_code == 2, result.output
+    assert f"contains {problem}" in result.output
+
+
+def test_vietnamese_diacritics_are_a_name() -> None:
+    from reportgen.safety import refused_character
+
+    assert refused_character("Nguy\u1ec5n Th\u1ecb Minh") is None
+    assert refused_character("Nguye\u0302\u0303n") is None  # decomposed: two marks
+
+
+@pytest.mark.parametrize(
     "option", ["--name", "--date", "--corpus", "--notes", "--build-dir", "--set"]
 )
 def test_arguments_that_are_not_utf8_are_one_line(option: str) -> None:
@@ -602,3 +630,27 @@ def test_a_result_of_another_run_under_a_key_is_trained_again(
         genuine.seed,
         genuine.params,
     )
+
+
+@pytest.mark.parametrize("epochs", ["abc", 0, -5, 10**15, True])
+def test_status_of_a_stale_run_with_a_planted_epoch_count(
+    quick_build: QuickBuild, tmp_path: Path, epochs: object
+) -> None:
+    """The time left for a stale run scales by its stored num_epochs only when that is a
+    count within the limit; any other stored value (text, zero, huge) is no traceback."""
+    import dataclasses
+
+    build = _copy_of(quick_build, tmp_path)
+    store = Store(build / "cache")
+    genuine = store.load(_latest(build)["rnn_scratch"])
+    assert genuine is not None
+    store.save(
+        dataclasses.replace(genuine, params=genuine.params | {"num_epochs": epochs})
+    )
+    result = invoke(
+        "status", "lab4", "--profile", "quick", "--build-dir", str(build),
+        "--set", "rnn_scratch.num_hiddens=64",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "stale    rnn_scratch" in result.output
+    assert "about " in result.output and "inf" not in result.output
