@@ -16,7 +16,7 @@ from pathlib import Path
 from reportgen import limits
 from reportgen.lab import PROFILES, LabSpec
 from reportgen.safety import read_own_file, refused_character
-from reportgen.shapes import Shape, check_fields
+from reportgen.shapes import INT_LIMIT, Shape, check_fields
 from reportgen.staged import StagedFiles
 from reportgen.store import RunResult
 
@@ -88,6 +88,11 @@ def read_manifest(build_dir: Path, lab_id: str, student_id: str) -> Manifest | N
         check_fields(data, _SHAPE, optional=("seeds", "chosen", "corpus"))
         for state in data["runs"].values():
             check_fields(state, _RUN_SHAPE)
+            if (state["status"], state["diverged_at"] is None) not in (
+                ("ok", True),
+                ("diverged", False),
+            ) or not 0 <= (state["diverged_at"] or 0) <= INT_LIMIT:
+                raise ValueError("a run's status is not one a build writes")
         if not all(isinstance(o, str) for o in data["overrides"]):
             raise ValueError("an override is not text")
         if not all(isinstance(v, str) for v in data["student"].values()):
@@ -164,6 +169,14 @@ def findings(
                 False,
                 "Built with non-course settings: "
                 + ", ".join(f"--set {o}" for o in manifest.overrides),
+            )
+        )
+    if set(manifest.runs) != set(planned_keys):
+        found.append(
+            Finding(
+                True,
+                "The report's manifest names other runs than the lab plans with these"
+                " settings: rebuild.",
             )
         )
     for run_id, state in manifest.runs.items():

@@ -136,6 +136,8 @@ def test_check_of_a_run_the_lab_no_longer_has_says_stale(
     )
     found = findings(manifest, {}, load_lab("lab4"))
     assert [f.text for f in found] == [
+        "The report's manifest names other runs than the lab plans with these settings:"
+        " rebuild.",
         "Run renamed_run is stale: its code, parameters or data changed since the report"
         " was built; rebuild.",
         "Run renamed_run diverged at step 3.",

@@ -464,6 +464,9 @@ def test_a_manifest_nested_too_deep_or_naming_odd_things_is_no_manifest(
         json.dumps(good | {"notes_path": "\u202e\x07/etc/passwd"}),
         json.dumps(good | {"seeds": -3}),
         json.dumps(good | {"profile": "../../etc"}),
+        json.dumps(good | {"runs": {"rnn_scratch": _run_state("exploded", None)}}),
+        json.dumps(good | {"runs": {"rnn_scratch": _run_state("diverged", 10**1000)}}),
+        json.dumps(good | {"runs": {"rnn_scratch": _run_state("ok", 3)}}),
     ):
         path.write_text(bad, encoding="utf-8")
         result = invoke(
@@ -471,6 +474,29 @@ def test_a_manifest_nested_too_deep_or_naming_odd_things_is_no_manifest(
         )
         assert result.exit_code == 1
         assert result.output.startswith("Error: No lab4 report for WA2214014"), bad[:40]
+
+
+def _run_state(status: str, diverged_at: int | None) -> dict[str, object]:
+    return {"key": "0" * 64, "status": status, "diverged_at": diverged_at}
+
+
+@pytest.mark.parametrize("keep", [[], ["rnn_scratch", "lstm_scratch"]])
+def test_a_manifest_that_leaves_runs_out_is_not_ready(
+    quick_build: QuickBuild, tmp_path: Path, keep: list[str]
+) -> None:
+    """Stale runs are found by comparing each run of the manifest with the plan: one that
+    lists fewer runs (none) must not hide them, whatever profile it claims."""
+    build = _copy_of(quick_build, tmp_path)
+    path = build / "lab4" / ".build-WA2214014.json"
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    runs = {run_id: manifest["runs"][run_id] for run_id in keep}
+    forged = {"runs": runs, "has_notes": True, "profile": "course"}
+    path.write_text(json.dumps(manifest | forged))
+    result = invoke(
+        "check", "lab4", "--student", "WA2214014", "--build-dir", str(build)
+    )
+    assert result.exit_code == 1, result.output
+    assert "manifest names other runs than the lab plans" in result.output
 
 
 def test_check_finds_the_pdf_beside_the_manifest_not_where_it_says(
