@@ -12,6 +12,7 @@ Every check here ends in one :class:`UnsafeInput` line that names the path or fi
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import os
 import re
 import stat
@@ -23,6 +24,7 @@ from reportgen.errors import ReportgenError
 BUILD_MARKER = ".reportgen-build"  # written into every build folder reportgen makes
 # a folder of builds from before the marker existed holds reportgen's cache folder
 _LEGACY_BUILD = "cache"
+_RUN_KEY = re.compile(r"^[0-9a-f]{64}\Z")
 
 
 class UnsafeInput(ReportgenError):
@@ -111,11 +113,26 @@ def own_dir(root: Path, *parts: str) -> Path:
     return folder
 
 
+def _earlier_build(build_dir: Path) -> bool:
+    """Whether ``build_dir`` has the layout of an earlier version's build folder, made
+    before the marker: a ``cache`` folder holding ``latest/`` or a result under a run key
+    (a folder merely named ``cache`` is common in projects)."""
+    cache = build_dir / _LEGACY_BUILD
+    if cache.is_symlink() or not cache.is_dir():
+        return False
+    if (cache / "latest").is_dir():
+        return True
+    return any(
+        _RUN_KEY.match(entry.name) and (entry / "result.json").is_file()
+        for entry in itertools.islice(cache.iterdir(), 10_000)
+    )
+
+
 def claim_build_dir(build_dir: Path) -> None:
     """Make sure ``build_dir`` is a folder reportgen may fill and clean, and mark it.
 
     Accepted: a new or empty folder, one with reportgen's marker file, or a build folder of
-    an earlier version (it holds a ``cache`` folder). Refused: a link, a file, any other folder —
+    an earlier version (see :func:`_earlier_build`). Refused: a link, a file, any other folder —
     reportgen deletes what it left half-written below its build folder, and must not do that
     in a folder of someone's documents.
     """
@@ -130,7 +147,7 @@ def claim_build_dir(build_dir: Path) -> None:
     marker = build_dir / BUILD_MARKER
     if build_dir.is_dir() and not marker.is_file():
         empty = next(build_dir.iterdir(), None) is None
-        legacy = (build_dir / _LEGACY_BUILD).is_dir()
+        legacy = _earlier_build(build_dir)
         if not empty and not legacy:
             raise UnsafeInput(
                 f"{shown} is not a reportgen build folder (it holds other files, and no"

@@ -20,7 +20,7 @@ from reportgen.experiment import RunContext
 from reportgen.lab import load_lab, parse_override
 from reportgen.plan import plan
 from reportgen.restore import CheckpointUnusable
-from reportgen.safety import Roots, UnsafeInput, remove_orphans
+from reportgen.safety import BUILD_MARKER, Roots, UnsafeInput, remove_orphans
 from reportgen.store import Store
 
 REPO_LAB4 = Path(__file__).resolve().parent.parent / "labs" / "lab4.toml"
@@ -148,9 +148,16 @@ def test_a_spec_linked_from_outside_is_refused(
         load_lab("mine.toml")
 
 
-def test_a_foreign_folder_is_not_taken_as_build_folder(tmp_path: Path) -> None:
+@pytest.mark.parametrize("with_cache", [False, True])
+def test_a_foreign_folder_is_not_taken_as_build_folder(
+    tmp_path: Path, with_cache: bool
+) -> None:
+    """Refused, its files kept — also when it holds a folder named ``cache`` (common in
+    projects), which alone is not an earlier version's build folder."""
     documents = tmp_path / "documents"
     documents.mkdir()
+    if with_cache:
+        (documents / "cache" / "pip").mkdir(parents=True)
     (documents / "thesis.docx").write_text("years of work")
     (documents / ".thesis.docx.tmp").write_text("the editor's autosave")
     result = invoke(
@@ -160,8 +167,23 @@ def test_a_foreign_folder_is_not_taken_as_build_folder(tmp_path: Path) -> None:
     assert "is not a reportgen build folder" in result.output
     assert sorted(p.name for p in documents.iterdir()) == [
         ".thesis.docx.tmp",
+        *(["cache"] if with_cache else []),
         "thesis.docx",
     ]
+
+
+def test_an_earlier_build_folder_is_still_one(
+    quick_build: QuickBuild, tmp_path: Path
+) -> None:
+    """A build folder made before the marker existed (its cache holds results) is accepted
+    and marked; only this lab's old figure files are cleaned, not other PNGs."""
+    build = _copy_of(quick_build, tmp_path)
+    (build / BUILD_MARKER).unlink()
+    theirs = build / "lab4" / "figures" / "myplot-0123456789abcdef.png"
+    theirs.write_bytes(b"a student's own plot")
+    result = _quick(build)
+    assert result.exit_code == 0, result.output
+    assert (build / BUILD_MARKER).is_file() and theirs.exists()
 
 
 def test_orphan_clean_up_takes_only_reportgens_temp_files(tmp_path: Path) -> None:

@@ -73,12 +73,16 @@ def figure_files(
 
 
 def remove_old_figures(files: FigureFiles) -> None:
-    """Delete the figure files (names reportgen gives, see :data:`FIGURE_FILE`) in the
-    figures' folder that are not one of ``files`` (older versions), once the report showing
-    ``files`` is in place. Other files are left alone."""
+    """Delete the older versions of this lab's figures (names reportgen gives, see
+    :data:`FIGURE_FILE`, with one of the lab's figure ids) in the figures' folder, once the
+    report showing ``files`` is in place. Other files are left alone."""
     current = {Path(path).name for path in files.paths.values()}
     for old in files.folder.iterdir():
-        if FIGURE_FILE.match(old.name) and old.name not in current:
+        if (
+            FIGURE_FILE.match(old.name)
+            and old.name.rsplit("-", 1)[0] in files.paths
+            and old.name not in current
+        ):
             old.unlink()  # a link goes, never what it points to
 
 
