@@ -6,6 +6,7 @@ torch, matplotlib and weasyprint are imported inside the commands that need them
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import re
@@ -204,12 +205,35 @@ def _setup_logging(verbose: bool) -> None:
     weasy.propagate = False  # its warnings are collected and reported by render.pdf
 
 
+@contextlib.contextmanager
+def _one_line_usage_errors() -> t.Iterator[None]:
+    """A usage error (a bad option value, a missing option) shown as its one ``Error:``
+    line, like every other bad input: click adds the usage and a ``Try --help`` hint only
+    when the error carries its context. Asking for help (no command at all) stays help."""
+    try:
+        yield
+    except click.exceptions.NoArgsIsHelpError:
+        raise
+    except click.UsageError as exc:
+        exc.ctx = None
+        raise
+
+
 class _Commands(click.Group):
-    """The command group; refuses arguments that are not UTF-8 before anything parses them.
+    """The command group; refuses arguments that are not UTF-8 before anything parses them,
+    and shows usage errors in one line (:func:`_one_line_usage_errors`).
 
     On Linux a byte that is not UTF-8 (a GBK file name from a Windows zip) reaches Python
     as a lone surrogate, which no file, JSON or PDF can hold: one line instead of a crash.
     """
+
+    def make_context(self, *args: t.Any, **kwargs: t.Any) -> click.Context:
+        with _one_line_usage_errors():
+            return super().make_context(*args, **kwargs)
+
+    def invoke(self, ctx: click.Context) -> t.Any:
+        with _one_line_usage_errors():
+            return super().invoke(ctx)
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         from reportgen.safety import UnsafeInput, escaped, refused_character

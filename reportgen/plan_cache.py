@@ -157,6 +157,8 @@ class PlanCache:
         None with a warning when the plan is damaged or does not match the results.
         """
         path = self.path(digest)
+        if not path.parent.is_dir():  # no plans yet (or no build folder there at all)
+            return None
         try:
             data = read_own_file(path, self.root.parent, limits.KEY_MAP_BYTES)
             text = data.decode("utf-8")
