@@ -16,7 +16,7 @@ from pathlib import Path
 
 import click
 
-from reportgen import limits
+from reportgen import limits, program
 from reportgen.interrupts import interrupts_raise
 from reportgen.paths import DEFAULT_BUILD_DIR
 
@@ -353,7 +353,7 @@ def build(
     click.echo(f"        {outcome.markdown}", err=True)
     click.echo(f"Built in {outcome.seconds:.1f} s.", err=True)
     _echo_findings(outcome.findings)
-    _PROGRAM.finished = True  # a signal from now on finds the work done
+    program.STATE.finished = True  # a signal from now on finds the work done
 
 
 def _echo_findings(found: t.Sequence[t.Any]) -> None:
@@ -452,45 +452,3 @@ def doctor() -> None:
             click.echo(f"       fix: {check.fix}")
     if problems:
         raise click.ClickException(f"{problems} problem(s) found.")
-
-
-class _ProgramState:
-    """What :func:`run`'s signal handler needs to know: whether the command's work is done."""
-
-    finished = False
-
-
-_PROGRAM = _ProgramState()
-
-
-def run() -> None:
-    """The ``reportgen`` program: :func:`main`, with Ctrl-C and SIGTERM outside a build's own
-    handling (reportgen.interrupts) ending it in one line and 130 as well — before a command
-    reaches its work, or in the moment after a build finished (then quietly, exit 0) —
-    never click's ``Aborted!`` or a traceback.
-    """
-    import signal
-    import sys
-
-    from reportgen.interrupts import RESUME
-
-    # The command word, read before click parses it (a signal may come first): the group's
-    # own options all start with "-". Only a build has runs to resume.
-    command = next((arg for arg in sys.argv[1:] if not arg.startswith("-")), None)
-    kept = f": {RESUME}" if command == "build" else "."
-
-    def stop(signum: int, frame: object) -> None:
-        if _PROGRAM.finished:
-            sys.exit(0)
-        click.echo(
-            f"Error: Interrupted by {signal.Signals(signum).name}{kept}", err=True
-        )
-        sys.exit(130)
-
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, stop)
-    try:
-        main()
-    finally:
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(signum, signal.SIG_IGN)  # the exit itself is not interrupted

@@ -702,3 +702,23 @@ def test_status_of_a_stale_run_with_a_planted_epoch_count(
     assert result.exit_code == 0, result.output
     assert "stale    rnn_scratch" in result.output
     assert "about " in result.output and "inf" not in result.output
+
+
+def test_a_stored_metric_of_the_wrong_kind_says_how_to_train_again(
+    quick_build: QuickBuild, tmp_path: Path
+) -> None:
+    """A well-formed entry whose metric the template cannot use (text for a perplexity):
+    the one error line says how to get past it, since the entry itself looks sound."""
+    import dataclasses
+
+    build = _copy_of(quick_build, tmp_path)
+    store = Store(build / "cache")
+    genuine = store.load(_latest(build)["rnn_scratch"])
+    assert genuine is not None
+    metrics = genuine.metrics | {"perplexity": "abc"}
+    store.save(dataclasses.replace(genuine, metrics=metrics))
+    result = _quick(build)
+    assert result.exit_code == 1, result.output
+    (line,) = [x for x in result.output.splitlines() if x.startswith("Error")]
+    assert line.endswith("build with --force to train every run again.")
+    assert "Traceback" not in result.output

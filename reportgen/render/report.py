@@ -102,8 +102,11 @@ def render_report(
         except RenderError:
             raise
         except Exception as exc:
+            why = str(exc).rstrip(".")
             raise RenderError(
-                f"Error rendering template '{lab.template}' ({lab.id}): {exc}"
+                f"Error rendering template '{lab.template}' ({lab.id}): {why}. If a stored"
+                " result under the build folder's cache/ was edited, build with --force to"
+                " train every run again."
             ) from exc
         markdown_path, pdf_path = report_paths(out_dir, basename)
         staged.write(markdown_path, text)
