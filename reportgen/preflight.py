@@ -103,7 +103,7 @@ def check_notes(notes: tuple[Path, Markup | None], math_dir: Path) -> None:
             f" {describe(missing[0])} {_BOX}; replace it."
         )
     for src in shown.images:  # the formulas' too: drawn above, so they are there
-        where = f"Notes file {path}{_line_of(text, src)}"
+        where = f"Notes file {path}{_line_of(text, src) if src else ''}"
         _require_local_image(src, math_dir.parent, where)
 
 
@@ -127,9 +127,8 @@ class _Shown(html.parser.HTMLParser):
         self.close()
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        src = dict(attrs).get("src")
-        if tag == "img" and src is not None:
-            self.images.append(src)
+        if tag == "img":  # an address the sanitiser removed (file:, javascript:) is ""
+            self.images.append(dict(attrs).get("src") or "")
 
     def handle_data(self, data: str) -> None:
         self.parts.append(data)
@@ -144,6 +143,12 @@ def _require_local_image(src: str, out_dir: Path, where: str) -> None:
     other image in the notes would stop the PDF after training."""
     parts = urllib.parse.urlsplit(src)
     path = (out_dir / urllib.parse.unquote(parts.path)).resolve()
+    if not src:
+        raise RenderError(
+            f"{where}: an image's address is not a file inside {out_dir} (file:,"
+            " javascript: and other addresses are removed); copy the image there and"
+            " give its name, or remove it."
+        )
     if parts.scheme or parts.netloc or not parts.path:
         problem = "is not a local file"
     elif not path.is_relative_to(out_dir.resolve()):

@@ -96,7 +96,7 @@ def test_check_lists_blockers_and_strict_writes_nothing(
 def test_notes_cannot_pull_in_local_files(quick_build: QuickBuild) -> None:
     notes = quick_build.build_dir / "evil.md"  # notes may lie in the build folder
     notes.write_text(
-        '<link rel="attachment" href="file:///etc/passwd">\n\n![pw](file:///etc/passwd)\n\n'
+        '<link rel="attachment" href="file:///etc/passwd">\n\n[pw](file:///etc/passwd)\n\n'
         "[x](javascript:alert(1))\n\n"
         '<style>@import url("file:///etc/passwd");</style>\n\n<script>alert(1)</script>\n',
         encoding="utf-8",
@@ -115,6 +115,14 @@ def test_notes_cannot_pull_in_local_files(quick_build: QuickBuild) -> None:
     assert (
         f"Error: Notes file {notes}, line 1: image '../../../../../../etc/passwd' is"
         " outside the report folder" in refused.output
+    )
+    # and so is one whose address the sanitiser removes (file:), not dropped in silence
+    notes.write_text("讨论\n\n![pw](FILE:///etc/passwd)\n", encoding="utf-8")
+    refused = quick_build.build("--notes", str(notes))
+    assert refused.exit_code == 1 and "Traceback" not in refused.output
+    assert (
+        f"Error: Notes file {notes}: an image's address is not a file inside"
+        in refused.output
     )
 
 
