@@ -116,17 +116,15 @@ def _student_option(value: str | None, key: str, profile: dict[str, t.Any]) -> s
     Refused: control and invisible formatting characters (a right-to-left override makes
     'fdp.exe' display as 'exe.pdf'), bytes that are not UTF-8, and over-long values.
     """
-    from reportgen.safety import escaped, refused_character
+    from reportgen.safety import refusal
 
     chosen = value if value is not None else profile.get(key, "")
     option = "--student" if key == "id" else f"--{key}"
     if not isinstance(chosen, str):
         raise click.BadParameter(f"{PROFILE_FILE}: student.{key} must be a string.")
-    problem = refused_character(chosen)
-    if problem is not None:
-        raise click.BadParameter(
-            f"{escaped(chosen)} contains {problem}.", param_hint=option
-        )
+    refused = refusal(chosen)
+    if refused is not None:
+        raise click.BadParameter(f"{refused}.", param_hint=option)
     limit = MAX_FIELD_CHARS[key]
     if len(chosen) > limit:
         raise click.BadParameter(
@@ -236,14 +234,13 @@ class _Commands(click.Group):
             return super().invoke(ctx)
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        from reportgen.safety import UnsafeInput, escaped, refused_character
+        from reportgen.safety import UnsafeInput, refusal
 
         for arg in args:
             if any(0xD800 <= ord(ch) <= 0xDFFF for ch in arg):
-                problem = refused_character(arg)
                 raise UnsafeInput(
-                    f"The argument {escaped(arg)} contains {problem}: rename the file or"
-                    " retype the value in UTF-8."
+                    f"The argument {refusal(arg)}: rename the file or retype the value in"
+                    " UTF-8."
                 )
         return super().parse_args(ctx, args)
 

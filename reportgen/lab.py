@@ -29,7 +29,7 @@ from reportgen import limits
 from reportgen.errors import LabSpecError, ParamError, shown
 from reportgen.params import number_problem
 from reportgen.paths import LABS_DIR, TEMPLATES_DIR
-from reportgen.safety import escaped, refused_character
+from reportgen.safety import refusal
 
 
 @dataclasses.dataclass(frozen=True)
@@ -333,9 +333,9 @@ class _Reader:
     def plain(self, key: str, value: str) -> str:
         """``value`` (read at ``key``) unless it holds a character the report must not
         print: a control or formatting character, a surrogate, private-use or unassigned."""
-        problem = refused_character(value)
-        if problem is not None:
-            self.fail(key, f"{escaped(value)} contains {problem}; remove it")
+        refused = refusal(value)
+        if refused is not None:
+            self.fail(key, f"{refused}; remove it")
         return value
 
     def seed(self, value: object, key: str) -> int:

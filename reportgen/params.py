@@ -18,7 +18,7 @@ import typing as t
 
 from reportgen import limits
 from reportgen.errors import ParamError, shown
-from reportgen.safety import escaped, refused_character
+from reportgen.safety import refusal
 
 ParamValue = int | float | bool | str
 # sampling temperatures other than 0 (greedy): below, scores / T overflows to inf and the
@@ -95,9 +95,9 @@ def convert(key: str, value: object, declared: t.Any) -> ParamValue:
 
 def _plain(key: str, text: str) -> str:
     """A string parameter the report may print: no control or invisible characters."""
-    problem = refused_character(text)
-    if problem is not None:
-        raise ParamError(f"{key}: {escaped(text)} contains {problem}; remove it.")
+    refused = refusal(text)
+    if refused is not None:
+        raise ParamError(f"{key}: {refused}; remove it.")
     return text
 
 

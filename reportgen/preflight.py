@@ -141,14 +141,14 @@ class _Shown(html.parser.HTMLParser):
 def _require_local_image(src: str, out_dir: Path, where: str) -> None:
     """The PDF's fetcher shows only files inside the report folder (render/pdf.py): any
     other image in the notes would stop the PDF after training."""
-    parts = urllib.parse.urlsplit(src)
-    path = (out_dir / urllib.parse.unquote(parts.path)).resolve()
     if not src:
         raise RenderError(
             f"{where}: an image's address is not a file inside {out_dir} (file:,"
             " javascript: and other addresses are removed); copy the image there and"
             " give its name, or remove it."
         )
+    parts = urllib.parse.urlsplit(src)
+    path = (out_dir / urllib.parse.unquote(parts.path)).resolve()
     if parts.scheme or parts.netloc or not parts.path:
         problem = "is not a local file"
     elif not path.is_relative_to(out_dir.resolve()):

@@ -24,7 +24,6 @@ from reportgen.errors import ReportgenError
 BUILD_MARKER = ".reportgen-build"  # written into every build folder reportgen makes
 # a folder of builds from before the marker existed holds reportgen's cache folder
 _LEGACY_BUILD = "cache"
-_RUN_KEY = re.compile(r"^[0-9a-f]{64}\Z")
 
 
 class UnsafeInput(ReportgenError):
@@ -117,13 +116,15 @@ def _earlier_build(build_dir: Path) -> bool:
     """Whether ``build_dir`` has the layout of an earlier version's build folder, made
     before the marker: a ``cache`` folder holding ``latest/`` or a result under a run key
     (a folder merely named ``cache`` is common in projects)."""
+    from reportgen.store import KEY, RESULT_FILE  # the store imports this module
+
     cache = build_dir / _LEGACY_BUILD
     if cache.is_symlink() or not cache.is_dir():
         return False
     if (cache / "latest").is_dir():
         return True
     return any(
-        _RUN_KEY.match(entry.name) and (entry / "result.json").is_file()
+        KEY.match(entry.name) and (entry / RESULT_FILE).is_file()
         for entry in itertools.islice(cache.iterdir(), 10_000)
     )
 
@@ -212,15 +213,19 @@ def escaped(text: str) -> str:
     return "'" + "".join(ascii(ch)[1:-1] if _refused(ch) else ch for ch in text) + "'"
 
 
+def refusal(text: str) -> str | None:
+    """``text`` quoted and what is wrong with it, for an error line (``'杨\\x07跃浙'
+    contains a control character (U+0007)``); None when nothing is."""
+    problem = refused_character(text)
+    return None if problem is None else f"{escaped(text)} contains {problem}"
+
+
 def printable_path(path: Path | str, what: str) -> str:
     """``path`` as text; a path whose name is not UTF-8 (or has controls) is refused."""
     text = str(path)
-    problem = refused_character(text)
-    if problem is not None:
-        raise UnsafeInput(
-            f"{what} {escaped(text)} contains {problem}; rename it with plain UTF-8"
-            " characters."
-        )
+    refused = refusal(text)
+    if refused is not None:
+        raise UnsafeInput(f"{what} {refused}; rename it with plain UTF-8 characters.")
     return text
 
 
