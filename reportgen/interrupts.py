@@ -14,12 +14,7 @@ import signal
 import typing as t
 
 from reportgen.errors import ReportgenError
-
-SIGNALS = (signal.SIGINT, signal.SIGTERM)
-RESUME = (
-    "finished runs are stored, unfinished runs keep their last checkpoint."
-    " Run the same command again to resume."
-)
+from reportgen.program import RESUME, SIGNALS
 
 
 class Interrupted(KeyboardInterrupt):

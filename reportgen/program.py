@@ -8,10 +8,15 @@ comes before it. This module imports nothing but the standard library for that r
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
+RESUME = (
+    "finished runs are stored, unfinished runs keep their last checkpoint."
+    " Run the same command again to resume."
+)
 
 
 class _ProgramState:
@@ -30,18 +35,24 @@ def run() -> None:
     its work, or in the moment after a build finished (then quietly, exit 0) — never
     click's ``Aborted!`` or a traceback."""
     # The command word, read before click parses it (a signal may come first): the group's
-    # own options all start with "-". Only a build has runs to resume.
+    # own options all start with "-". Only a build has runs to resume. The handler imports
+    # nothing and builds its lines now: a signal can arrive in the middle of an import, and
+    # importing from the handler then meets half-initialised modules.
     command = next((arg for arg in sys.argv[1:] if not arg.startswith("-")), None)
+    kept = f": {RESUME}" if command == "build" else "."
+    lines = {
+        int(s): f"Error: Interrupted by {s.name}{kept}\n".encode() for s in SIGNALS
+    }
 
     def stop(signum: int, frame: object) -> None:
+        # os._exit, not sys.exit: SystemExit raised in the middle of an import (a C
+        # extension's above all: numpy's "cannot load module more than once") ends in a
+        # traceback. Outside a build's own handling nothing is left to clean up: no worker
+        # runs yet, and a temp file an atomic write leaves is removed as an orphan.
         if STATE.finished:
-            sys.exit(0)
-        from reportgen.interrupts import RESUME
-
-        kept = f": {RESUME}" if command == "build" else "."
-        sys.stderr.write(f"Error: Interrupted by {signal.Signals(signum).name}{kept}\n")
-        sys.stderr.flush()
-        sys.exit(130)
+            os._exit(0)
+        os.write(2, lines[signum])
+        os._exit(130)
 
     for signum in SIGNALS:
         signal.signal(signum, stop)
