@@ -17,6 +17,7 @@ from markupsafe import Markup
 from reportgen.errors import RenderError
 from reportgen.lab import LabSpec
 from reportgen.store import RunResult
+from reportgen.views import shown_sample
 
 _BACKSLASHED = set("\\`*_[]{}!#~")
 _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "|": "&#124;", "$": "&#36;"}
@@ -52,28 +53,70 @@ class Student:
     major: str
 
 
+class Numbering:
+    """Section, table and figure numbers, counted in order of use, and references to them.
+
+    References are computed, never typed: a template renders twice, the second time with the
+    numbers the first found (``known``), so it may refer ahead; a reference to an id the
+    template never numbers is an error on the second rendering.
+    """
+
+    KINDS = {"section": "第 {} 部分", "table": "表 {}", "figure": "图 {}"}
+
+    def __init__(self, known: t.Mapping[tuple[str, str], int] | None = None) -> None:
+        self.known = known
+        self.found: dict[tuple[str, str], int] = {}
+        self.counts = dict.fromkeys(self.KINDS, 0)
+
+    def number(self, kind: str, ref_id: str | None) -> int:
+        self.counts[kind] += 1
+        if ref_id is not None:
+            if (kind, ref_id) in self.found:
+                raise RenderError(f"Template numbers {kind} '{ref_id}' twice.")
+            self.found[kind, ref_id] = self.counts[kind]
+        return self.counts[kind]
+
+    def ref(self, kind: str, ref_id: str) -> str:
+        """“第 N 部分”, “表 N” or “图 N” for the item the template numbers as ``ref_id``."""
+        if self.known is None:  # the first rendering: numbers are not known yet
+            return self.KINDS[kind].format("?")
+        if (kind, ref_id) not in self.known:
+            raise RenderError(
+                f"Template refers to {kind} '{ref_id}', which it never numbers."
+            )
+        return self.KINDS[kind].format(self.known[kind, ref_id])
+
+
 class Captions:
-    """Numbered captions: 表 N above tables, 图 N below figures, counted in order of use."""
+    """Numbered section headings, captions (表 N above tables, 图 N below figures) and the
+    references to them, through one :class:`Numbering`."""
 
-    def __init__(self, figure_paths: t.Mapping[str, str]) -> None:
+    def __init__(self, figure_paths: t.Mapping[str, str], numbering: Numbering) -> None:
         self.figure_paths = figure_paths
-        self.tables = 0
-        self.figures = 0
+        self.numbering = numbering
 
-    def table(self, text: str) -> Markup:
-        self.tables += 1
-        return Markup(f"**表 {self.tables}**　{escape_markdown(text)}")
+    def section(self, ref_id: str, title: str) -> Markup:
+        number = self.numbering.number("section", ref_id)
+        return Markup(f"### {number}. {escape_markdown(title)}")
+
+    def table(self, text: str, ref_id: str | None = None) -> Markup:
+        number = self.numbering.number("table", ref_id)
+        return Markup(f"**表 {number}**　{escape_markdown(text)}")
 
     def figure(self, figure_id: str, text: str) -> Markup:
         if figure_id not in self.figure_paths:
             raise RenderError(
                 f"Template asks for figure '{figure_id}', which the lab spec does not declare."
             )
-        self.figures += 1
+        number = self.numbering.number("figure", figure_id)
         return Markup(
             f"![{escape_markdown(text)}]({self.figure_paths[figure_id]})\n\n"
-            f"**图 {self.figures}**　{escape_markdown(text)}"
+            f"**图 {number}**　{escape_markdown(text)}"
         )
+
+    def ref(self, kind: str, ref_id: str) -> str:
+        """A reference: ``cap.ref("section", "lstm")`` → 第 4 部分."""
+        return self.numbering.ref(kind, ref_id)
 
 
 def md_table(
@@ -91,10 +134,11 @@ def md_table(
 
 
 def sample_list(result: RunResult) -> Markup:
-    """The run's generated continuations as a bullet list: “prefix” → text."""
+    """The run's generated continuations as a bullet list: “prefix” → text (a blank one
+    as （空白输出）)."""
     return Markup(
         "\n".join(
-            f"- “{escape_markdown(prefix)}” → {escape_markdown(text)}"
+            f"- “{escape_markdown(prefix)}” → {escape_markdown(shown_sample(text))}"
             for prefix, text in result.samples.items()
         )
     )
@@ -150,3 +194,4 @@ class ReportContext(t.TypedDict):
     spread: t.Callable[..., str]  # a Spread as "mean ± std"
     spike: t.Callable[[str, str], t.Any]  # (run, series) -> aggregate.Spike | None
     poem: t.Callable[[str, str], Markup]  # (heading, generated text) -> a laid-out poem
+    view: object | None  # the lab's view (reportgen.views)

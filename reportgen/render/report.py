@@ -8,11 +8,13 @@ from pathlib import Path
 from markupsafe import Markup
 
 from reportgen.aggregate import first_spike
+from reportgen.claims import Judge
 from reportgen.errors import RenderError
 from reportgen.lab import LabSpec
 from reportgen.paths import TEMPLATES_DIR
 from reportgen.render.context import (
     Captions,
+    Numbering,
     ReportContext,
     Student,
     code_listing,
@@ -31,6 +33,7 @@ from reportgen.render.verse import poem_markdown
 from reportgen.safety import own_dir
 from reportgen.staged import StagedFiles
 from reportgen.store import RunResult
+from reportgen.views import Results, view_of
 
 FIGURES_DIR = "figures"
 MATH_DIR = "math"
@@ -73,6 +76,14 @@ def render_report(
         def sweep_of(group: str, axis: str, **analysis: t.Any) -> Sweep:
             return sweep(lab, results, group, axis, **analysis)
 
+        view = view_of(
+            Results(
+                lab,
+                {run_id: results[run_id] for run_id in run_ids},
+                chosen,
+                Judge(preview=profile != "course"),
+            )
+        )
         context: ReportContext = {
             "lab": lab,
             "student": student,
@@ -82,7 +93,7 @@ def render_report(
             "labels": {run_id: lab.run(run_id).label for run_id in run_ids},
             "notes": notes_text,
             "notes_path": str(notes_path),
-            "cap": Captions(files.paths),
+            "cap": Captions(files.paths, Numbering()),
             "listing": lambda run_id, name: code_listing(results[run_id], name),
             "samples": lambda run_id: sample_list(results[run_id]),
             "ok": lambda *run_ids: all(results[r].status == "ok" for r in run_ids),
@@ -96,9 +107,14 @@ def render_report(
                 results[run_id].series.get(name, [])
             ),
             "poem": poem_markdown,
+            "view": view,
         }
         try:
-            text = markdown_env().get_template(lab.template).render(**context)
+            template = markdown_env().get_template(lab.template)
+            template.render(**context)  # finds the numbers that references print
+            known = context["cap"].numbering.found
+            context["cap"] = Captions(files.paths, Numbering(known))
+            text = template.render(**context)
         except RenderError:
             raise
         except Exception as exc:

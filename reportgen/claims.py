@@ -1,0 +1,376 @@
+"""Claims: each sentence a report states about results, made by a named rule over numbers.
+
+A rule takes measured values with the names a sentence uses for them and returns a
+:class:`Claim`: the outcome the numbers give (what tests and views branch on) and the sentence
+that says it. A report never carries a fixed sentence about an outcome: it prints claims.
+
+The thresholds are this module's constants; each says why it has its value
+(docs/authoring.md, "Claims", lists them). A :class:`Judge` carries what every rule must
+know of the build: a quick preview trains a few epochs, so its comparisons, awards and
+trends all come out as ``preview`` ("a preview supports no conclusion"); rules that only
+describe the numbers shown (a curve's shape, a perplexity above the vocabulary size, an
+agreement check) hold for a preview too.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import math
+import typing as t
+
+# Two single-seed perplexities (or losses) closer than this, relative to the smaller, are
+# "about the same": the lab4 RNN from scratch ended at 1.029 on an Intel Xeon and at 1.046
+# on an AMD EPYC from the same code and seed (1.7 %), so a smaller gap may be the machine's.
+VALUE_MARGIN = 0.02
+# Wall or training times closer than this (relative) are "about the same": the runs of a
+# build train side by side on shared cores, and these machines drift 25–50 % over minutes
+# (docs/performance.md), so a run that trained later may be slower for no reason of its own.
+TIME_MARGIN = 0.25
+# A curve whose last value is this much above its lowest has rebounded; one that rises this
+# much above its running lowest on the way has bumps; one whose last value is not this much
+# below its first did not fall. 10 % is far outside the epoch-to-epoch jitter of the course
+# runs (under 1 % once they settle) and well inside the jumps the issue lists (418 → 3,047).
+CURVE_MARGIN = 0.10
+# How many standard errors an accuracy must lie above chance, or two accuracies apart, to
+# count: two (about 97.7 % one-sided for a normal approximation of the binomial).
+STANDARD_ERRORS = 2.0
+# A largest absolute difference below this between two float32 computations of one
+# function is rounding: float32's epsilon is 1.2e-7, and a few dozen tanh steps accumulate
+# a few hundred of them at most.
+ROUNDING = 1e-5
+# Of the clauses a model generated, this share found verbatim in the training corpus means
+# it memorised rather than composed; under the lower share most of its lines are new.
+MEMORISED_SHARE = 0.5
+NEW_SHARE = 0.2
+
+PREVIEW = "快速预览只训练了很少的轮次，不据此比较"
+
+
+@dataclasses.dataclass(frozen=True)
+class Claim:
+    """One sentence about results: the rule that made it, its outcome, its text."""
+
+    rule: str
+    outcome: str
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
+@dataclasses.dataclass(frozen=True)
+class Measured:
+    """A value as a sentence names it, e.g. ``Measured("GRU", 1.018)``."""
+
+    name: str
+    value: float | None
+    digits: int = 3
+    unit: str = ""  # printed after the value, e.g. " 秒"
+
+    @property
+    def known(self) -> bool:
+        return self.value is not None and math.isfinite(self.value)
+
+    @property
+    def shown(self) -> str:
+        """The value as the report's tables print it."""
+        if self.value is None:
+            return "—"
+        if not math.isfinite(self.value):
+            return "发散"
+        return f"{self.value:,.{self.digits}f}{self.unit}"
+
+
+def relative_gap(a: float, b: float) -> float:
+    """|a − b| relative to the smaller magnitude (inf when that is 0 and they differ)."""
+    low = min(abs(a), abs(b))
+    if a == b:
+        return 0.0
+    return abs(a - b) / low if low else math.inf
+
+
+def proportion_noise(p: float, n: int) -> float:
+    """The standard error of a proportion ``p`` measured on ``n`` samples."""
+    return math.sqrt(max(p * (1 - p), 0.0) / n)
+
+
+@dataclasses.dataclass(frozen=True)
+class Judge:
+    """The rules, for one build: ``preview`` is true for a quick profile."""
+
+    preview: bool
+
+    # comparisons: outcomes preview / missing / same / less / more (a against b)
+
+    def compare(
+        self,
+        a: Measured,
+        b: Measured,
+        quantity: str,
+        margin: float = VALUE_MARGIN,
+        less: str = "更低",
+        more: str = "更高",
+    ) -> Claim:
+        """Whether ``a``'s ``quantity`` is below, above or about the same as ``b``'s."""
+        values = f"{a.name} {a.shown}，{b.name} {b.shown}"
+        if self.preview:
+            return Claim("compare", "preview", f"{quantity}：{values}（{PREVIEW}）")
+        if not (a.known and b.known):
+            return Claim(
+                "compare",
+                "missing",
+                f"{quantity}：{values}：有运行未得到结果，无法比较",
+            )
+        assert a.value is not None and b.value is not None
+        if relative_gap(a.value, b.value) < margin:
+            return Claim(
+                "compare",
+                "same",
+                f"{a.name}与{b.name}的{quantity}相差不到 {margin:.0%}（{a.shown} 对 {b.shown}），"
+                "可以认为相同",
+            )
+        outcome, word = ("less", less) if a.value < b.value else ("more", more)
+        return Claim(
+            "compare",
+            outcome,
+            f"{a.name}的{quantity}比{b.name}{word}（{a.shown} 对 {b.shown}）",
+        )
+
+    def times(self, a: Measured, b: Measured, quantity: str = "训练时间") -> Claim:
+        """:meth:`compare` for times of runs that trained side by side."""
+        return self.compare(a, b, quantity, TIME_MARGIN, less="更短", more="更长")
+
+    def best(
+        self,
+        items: t.Sequence[Measured],
+        quantity: str,
+        margin: float = VALUE_MARGIN,
+        goal: t.Literal["min", "max"] = "min",
+        word: str = "最低",
+    ) -> Claim:
+        """Which item has the lowest (or highest) ``quantity``, only where it beats the
+        runner-up by more than ``margin``: outcomes preview / missing / tie / winner."""
+        listed = "，".join(f"{m.name} {m.shown}" for m in items)
+        if self.preview:
+            return Claim("best", "preview", f"{quantity}：{listed}（{PREVIEW}）")
+        known = sorted(
+            (m for m in items if m.known),
+            key=lambda m: t.cast(float, m.value),
+            reverse=goal == "max",
+        )
+        if len(known) < 2:
+            return Claim(
+                "best", "missing", f"{quantity}：{listed}：可比较的结果不足两个"
+            )
+        first, second = known[0], known[1]
+        assert first.value is not None and second.value is not None
+        if relative_gap(first.value, second.value) < margin:
+            return Claim(
+                "best",
+                "tie",
+                f"{quantity}{word}的{first.name}（{first.shown}）与{second.name}（{second.shown}）"
+                f"相差不到 {margin:.0%}，分不出高下",
+            )
+        return Claim(
+            "best",
+            "winner",
+            f"{quantity}{word}的是{first.name}（{first.shown}，"
+            f"其次是{second.name} {second.shown}）",
+        )
+
+    def fastest(self, items: t.Sequence[Measured], quantity: str = "训练时间") -> Claim:
+        """:meth:`best` over times, with the margin of runs trained side by side."""
+        return self.best(items, quantity, TIME_MARGIN, "min", "最短")
+
+    def trend(
+        self, axis: str, points: t.Sequence[tuple[object, Measured]], quantity: str
+    ) -> Claim:
+        """Whether ``quantity`` grows or shrinks along ``axis``: only a strictly monotone
+        series is a trend (outcomes preview / missing / grows / shrinks / none)."""
+        listed = "、".join(m.shown for _, m in points)
+        if self.preview:
+            return Claim("trend", "preview", f"{quantity}依次为 {listed}（{PREVIEW}）")
+        values = [t.cast(float, m.value) for _, m in points if m.known]
+        if len(values) < 3 or len(values) < len(points):
+            return Claim(
+                "trend", "missing", f"{quantity}依次为 {listed}：数据点不足，看不出趋势"
+            )
+        steps = [b - a for a, b in itertools.pairwise(values)]
+        if all(s > 0 for s in steps):
+            return Claim(
+                "trend", "grows", f"{quantity}随{axis}增大而增大（依次为 {listed}）"
+            )
+        if all(s < 0 for s in steps):
+            return Claim(
+                "trend", "shrinks", f"{quantity}随{axis}增大而减小（依次为 {listed}）"
+            )
+        return Claim(
+            "trend", "none", f"{quantity}依次为 {listed}，没有随{axis}单调变化的趋势"
+        )
+
+    # accuracies
+
+    def versus_chance(self, a: Measured, chance: float, n: int) -> Claim:
+        """An accuracy (a fraction) against the chance level of its task, measured on ``n``
+        samples: outcomes above / chance (at or below chance within the noise)."""
+        noise = STANDARD_ERRORS * proportion_noise(chance, n)
+        if not a.known:
+            return Claim("chance", "missing", f"{a.name}没有得到准确率")
+        assert a.value is not None
+        shown = f"{a.name}的准确率 {a.value:.1%}"
+        if a.value > chance + noise:
+            return Claim(
+                "chance",
+                "above",
+                f"{shown}高于随机水平（{chance:.1%}，测量误差 ±{noise:.1%}，n = {n}）",
+            )
+        return Claim(
+            "chance",
+            "chance",
+            f"{shown}与随机水平（{chance:.1%}）之差在测量误差 ±{noise:.1%}（n = {n}）以内："
+            "模型没有学到这个任务",
+        )
+
+    def accuracies(self, a: Measured, b: Measured, chance: float, n: int) -> Claim:
+        """Two accuracies on ``n`` samples each: outcomes preview / missing / chance (both
+        at chance) / same (apart by less than the noise) / more / less (a against b)."""
+        if self.preview:
+            return Claim(
+                "accuracies",
+                "preview",
+                f"准确率：{a.name} {a.shown}，{b.name} {b.shown}（{PREVIEW}）",
+            )
+        if not (a.known and b.known):
+            return Claim(
+                "accuracies", "missing", f"{a.name}或{b.name}没有得到准确率，无法比较"
+            )
+        assert a.value is not None and b.value is not None
+        at_chance = [
+            self.versus_chance(m, chance, n).outcome == "chance" for m in (a, b)
+        ]
+        if all(at_chance):
+            return Claim(
+                "accuracies",
+                "chance",
+                f"{a.name}（{a.value:.1%}）和{b.name}（{b.value:.1%}）都处于随机水平"
+                f"（{chance:.1%}），二者的差别没有意义",
+            )
+        pooled = (a.value + b.value) / 2
+        noise = STANDARD_ERRORS * math.sqrt(2) * proportion_noise(pooled, n)
+        if abs(a.value - b.value) <= noise:
+            return Claim(
+                "accuracies",
+                "same",
+                f"{a.name}（{a.value:.1%}）与{b.name}（{b.value:.1%}）之差在测量误差"
+                f" ±{noise:.1%}（n = {n}）以内，可以认为相同",
+            )
+        outcome, word = ("more", "高于") if a.value > b.value else ("less", "低于")
+        return Claim(
+            "accuracies",
+            outcome,
+            f"{a.name}的准确率（{a.value:.1%}）{word}{b.name}（{b.value:.1%}），"
+            f"差距超过测量误差 ±{noise:.1%}",
+        )
+
+    # descriptions of the numbers shown (they hold for a preview too)
+
+    def curve(
+        self, name: str, series: t.Sequence[t.Sequence[float]], quantity: str
+    ) -> Claim:
+        """The shape of a falling curve (a loss, a perplexity) ``[[step, value], …]``:
+        outcomes missing / diverged / flat (did not fall) / rebounded / bumpy / steady."""
+        if not series:
+            return Claim("curve", "missing", f"{name}没有记录{quantity}曲线")
+        steps = [s for s, _ in series]
+        values = [v for _, v in series]
+        bad = next((s for s, v in series if not math.isfinite(v)), None)
+        if bad is not None:
+            return Claim(
+                "curve", "diverged", f"{name}的{quantity}在第 {bad:g} 步发散（inf/NaN）"
+            )
+        first, last = values[0], values[-1]
+        low = min(values)
+        at_low = steps[values.index(low)]
+        if last > first * (1 - CURVE_MARGIN):
+            return Claim(
+                "curve",
+                "flat",
+                f"{name}的{quantity}没有下降：从 {first:,.3f} 到 {last:,.3f}",
+            )
+        if last > low * (1 + CURVE_MARGIN):
+            return Claim(
+                "curve",
+                "rebounded",
+                f"{name}的{quantity}在第 {at_low:g} 步降到最低 {low:,.3f} 后回升，"
+                f"最后为 {last:,.3f}",
+            )
+        running = math.inf
+        for step, value in series:
+            if value > running * (1 + CURVE_MARGIN):
+                return Claim(
+                    "curve",
+                    "bumpy",
+                    f"{name}的{quantity}总体下降（{first:,.3f} → {last:,.3f}），"
+                    f"但中途有回升（第 {step:g} 步）",
+                )
+            running = min(running, value)
+        return Claim(
+            "curve", "steady", f"{name}的{quantity}平稳下降：{first:,.3f} → {last:,.3f}"
+        )
+
+    def against_uniform(self, a: Measured, vocab_size: int) -> Claim:
+        """A perplexity against uniform guessing over the vocabulary (perplexity = size):
+        outcomes missing / worse / better."""
+        if not a.known:
+            return Claim("uniform", "missing", f"{a.name}没有得到困惑度")
+        assert a.value is not None
+        if a.value >= vocab_size:
+            return Claim(
+                "uniform",
+                "worse",
+                f"{a.name}的困惑度 {a.shown} 不低于词表大小 {vocab_size:,}：比均匀随机猜测还差，"
+                "模型没有学到语料",
+            )
+        return Claim(
+            "uniform",
+            "better",
+            f"{a.name}的困惑度 {a.shown} 远低于均匀猜测的 {vocab_size:,}"
+            if a.value < vocab_size / 10
+            else f"{a.name}的困惑度 {a.shown} 低于均匀猜测的 {vocab_size:,}",
+        )
+
+    def agreement(self, name: str, max_abs_diff: float) -> Claim:
+        """Two computations of one function: outcomes equal / rounding / different."""
+        if max_abs_diff == 0:
+            return Claim("agreement", "equal", f"{name}逐位相同（最大绝对误差为 0）")
+        if max_abs_diff < ROUNDING:
+            return Claim(
+                "agreement",
+                "rounding",
+                f"{name}的最大绝对误差为 {max_abs_diff:.1e}，在 float32 舍入误差范围内"
+                f"（< {ROUNDING:.0e}），计算的是同一个函数",
+            )
+        return Claim(
+            "agreement",
+            "different",
+            f"{name}的最大绝对误差为 {max_abs_diff:.1e}，超出舍入误差（{ROUNDING:.0e}）："
+            "两者不是同一个函数",
+        )
+
+    def memorised(self, name: str, copied: int, total: int) -> Claim:
+        """Generated clauses found verbatim in the corpus: outcomes missing / memorised /
+        partly / new."""
+        if total == 0:
+            return Claim("memorised", "missing", f"{name}没有生成完整的句子")
+        share = copied / total
+        counted = f"{name}生成的 {total} 句中有 {copied} 句（{share:.0%}）原样出现在训练语料中"
+        if share >= MEMORISED_SHARE:
+            return Claim(
+                "memorised", "memorised", f"{counted}：模型主要是在背诵语料，而不是创作"
+            )
+        if share >= NEW_SHARE:
+            return Claim(
+                "memorised", "partly", f"{counted}：一部分是背诵，其余是新组合"
+            )
+        return Claim("memorised", "new", f"{counted}：大多数句子是语料中没有的新组合")
