@@ -436,6 +436,35 @@ def status(
 
 
 @main.command()
+@click.argument("lab_id", metavar="LAB", default="lab4")
+@PROFILE_OPTION
+@SET_OPTION
+@SEEDS_OPTION
+@click.option("--corpus", type=CorpusType(), help=corpus_help)
+@BUILD_DIR_OPTION
+def validate(
+    lab_id: str,
+    profile: str,
+    overrides: tuple[t.Any, ...],
+    seeds: int | None,
+    corpus: Path | None,
+    build_dir: Path,
+) -> None:
+    """Check LAB's spec, template and experiments as build does, training nothing."""
+    from reportgen.authoring import check_inputs
+    from reportgen.lab import load_lab
+    from reportgen.safety import Roots
+
+    lab = load_lab(lab_id, seeds=seeds, overrides=overrides)
+    corpus = _checked_corpus(corpus, build_dir)
+    check_inputs(lab, profile, tuple(overrides), corpus, Roots.of(build_dir))
+    click.echo(
+        f"{lab.id}: spec, template and experiments are valid"
+        f" ({len(lab.runs)} runs planned)."
+    )
+
+
+@main.command()
 def doctor() -> None:
     """Check torch and the device, CJK fonts, Pango/WeasyPrint and data files."""
     from reportgen.doctor import run_checks

@@ -7,12 +7,17 @@ from __future__ import annotations
 
 import math
 import reprlib
+import typing as t
 
 import click
 
 
 class ReportgenError(click.ClickException):
     """Base class: an expected failure with a message a student can act on (exit 1)."""
+
+    problems: tuple[
+        ReportgenError, ...
+    ] = ()  # the errors it lists (Problems.raise_all)
 
 
 class LabSpecError(ReportgenError):
@@ -33,6 +38,39 @@ class RenderError(ReportgenError):
 
 class EnvironmentProblem(ReportgenError):
     """Raised when the machine lacks something: a font, a device, a data file."""
+
+
+T = t.TypeVar("T")
+P = t.ParamSpec("P")
+
+
+class Problems:
+    """Errors collected so that every problem of an input is reported at once."""
+
+    def __init__(self) -> None:
+        self.errors: list[ReportgenError] = []
+
+    def attempt(
+        self, check: t.Callable[P, T], *args: P.args, **kwargs: P.kwargs
+    ) -> T | None:
+        """``check(*args, **kwargs)``, or None once the error it raised is recorded (each
+        of them, when it lists several: see :meth:`raise_all`)."""
+        try:
+            return check(*args, **kwargs)
+        except ReportgenError as exc:
+            self.errors += exc.problems or [exc]
+            return None
+
+    def raise_all(self, what: str, kind: type[ReportgenError]) -> None:
+        """Raise nothing, the one error, or one ``kind`` of error listing every message,
+        one a line, under ``<what> has N problems:``."""
+        if len(self.errors) == 1:
+            raise self.errors[0]
+        if self.errors:
+            lines = "".join(f"\n  {e.message}" for e in self.errors)
+            error = kind(f"{what} has {len(self.errors)} problems:{lines}")
+            error.problems = tuple(self.errors)
+            raise error
 
 
 def shown(value: object, limit: int = 60) -> str:

@@ -18,7 +18,7 @@ import typing as t
 from pathlib import Path
 
 from reportgen import limits, restore
-from reportgen.paths import EXPERIMENTS_DIR
+from reportgen.paths import EXPERIMENTS_DIR, PROJECT_ROOT
 from reportgen.restore import CheckpointUnusable, restoring
 
 Number = int | float
@@ -69,8 +69,18 @@ def experiment(
     return register
 
 
+# experiment files that could not be imported -> a one-line reason naming file and line
+_UNLOADABLE: dict[Path, str] = {}
+
+
 def load_experiments(directory: Path = EXPERIMENTS_DIR) -> dict[str, Experiment]:
-    """Import every ``experiments/*.py`` once and return the registry (imports torch)."""
+    """Import every ``experiments/*.py`` once and return the registry (imports torch).
+
+    A file with a syntax error is left out (its experiments are not registered) and
+    recorded for :func:`unloadable`: a lab that does not use it still builds, and one that
+    does is told the file and the line (:func:`reportgen.plan.spec_problems`). The file is
+    tried again at the next call.
+    """
     for path in sorted(directory.glob("*.py")):
         module_name = f"reportgen_experiments.{path.stem}"
         if path.stem.startswith("_") or module_name in sys.modules:
@@ -79,8 +89,25 @@ def load_experiments(directory: Path = EXPERIMENTS_DIR) -> dict[str, Experiment]
         assert spec is not None and spec.loader is not None
         module = importlib.util.module_from_spec(spec)
         sys.modules[module_name] = module
-        spec.loader.exec_module(module)
+        try:
+            spec.loader.exec_module(module)
+        except SyntaxError as exc:
+            del sys.modules[module_name]
+            _UNLOADABLE[path] = f"{_shown(path)}, line {exc.lineno}: {exc.msg}"
+        else:
+            _UNLOADABLE.pop(path, None)
     return dict(_REGISTRY)
+
+
+def unloadable() -> list[str]:
+    """Why experiment files could not be loaded, one line each (see load_experiments)."""
+    return [_UNLOADABLE[path] for path in sorted(_UNLOADABLE)]
+
+
+def _shown(path: Path) -> str:
+    return str(
+        path.relative_to(PROJECT_ROOT) if path.is_relative_to(PROJECT_ROOT) else path
+    )
 
 
 class Diverged(Exception):

@@ -43,7 +43,11 @@ def experiment_names(directory: Path = EXPERIMENTS_DIR) -> dict[str, str]:
     """Experiment name -> file, read from ``@experiment("name", …)`` without importing anything."""
     names = {}
     for path in sorted(directory.glob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        try:
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+        except SyntaxError:  # not loadable: a lab using it is told the file and line
+            continue
+        for node in ast.walk(tree):
             if (
                 isinstance(node, ast.Call)
                 and getattr(node.func, "id", None) == "experiment"

@@ -26,7 +26,7 @@ import unicodedata
 from pathlib import Path
 
 from reportgen import limits
-from reportgen.errors import LabSpecError, ParamError, shown
+from reportgen.errors import LabSpecError, ParamError, Problems, shown
 from reportgen.params import number_problem
 from reportgen.paths import LABS_DIR, TEMPLATES_DIR
 from reportgen.safety import refusal
@@ -273,10 +273,16 @@ def _spec_path(lab_id: str, directory: Path) -> Path:
 
 
 class _Reader:
-    """Typed access to one TOML table, naming the file and key path in every error."""
+    """Typed access to one TOML table, naming the file and key path in every error.
 
-    def __init__(self, table: object, where: str, path: Path) -> None:
-        self.where, self.path = where, path
+    :meth:`fail` raises; :meth:`only` records its problems in ``problems`` (shared by the
+    readers of one spec) and parsing goes on, so that every misspelt key is reported.
+    """
+
+    def __init__(
+        self, table: object, where: str, path: Path, problems: Problems
+    ) -> None:
+        self.where, self.path, self.problems = where, path, problems
         if not isinstance(table, dict):
             self.fail("", f"expected a table, got {shown(table)}")
         for key in table:  # keys name runs, groups and parameters in ids and messages
@@ -305,13 +311,15 @@ class _Reader:
         return value
 
     def sub(self, key: str) -> _Reader:
-        return _Reader(self.get(key, dict, {}), f"{self.where}{key}.", self.path)
+        return _Reader(
+            self.get(key, dict, {}), f"{self.where}{key}.", self.path, self.problems
+        )
 
     def tables(self, key: str) -> list[_Reader]:
         """An array of tables (``[[figures]]``), each read by its own reader."""
         items = self.get(key, list, [])
         return [
-            _Reader(item, f"{self.where}{key}[{i}].", self.path)
+            _Reader(item, f"{self.where}{key}[{i}].", self.path, self.problems)
             for i, item in enumerate(items)
         ]
 
@@ -351,18 +359,25 @@ class _Reader:
         return value
 
     def only(self, known: t.Sequence[str]) -> None:
-        """Refuse keys this table does not have: a misspelt key would be ignored silently."""
+        """Refuse keys this table does not have: a misspelt key would be ignored silently.
+
+        Each is recorded in ``problems`` (with a did-you-mean); parsing goes on."""
         for key in self.table:
             if key not in known:
-                import difflib
+                self.problems.attempt(self.fail, key, unknown_key(key, known))
 
-                close = difflib.get_close_matches(key, known, n=1)
-                hint = (
-                    f"; did you mean {close[0]!r}?"
-                    if close
-                    else f"; expected one of {', '.join(known)}"
-                )
-                self.fail(key, f"unknown key{hint}")
+
+def did_you_mean(key: str, known: t.Iterable[str]) -> str:
+    """``; did you mean 'x'?`` with the closest of ``known``, or "" when none is close."""
+    import difflib
+
+    close = difflib.get_close_matches(key, sorted(known), n=1)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def unknown_key(key: str, known: t.Sequence[str]) -> str:
+    """``unknown key; did you mean 'x'?``, or the keys expected when none is close."""
+    return f"unknown key{did_you_mean(key, known) or '; expected one of ' + ', '.join(known)}"
 
 
 def _expand(
@@ -538,47 +553,68 @@ def _parse(
     seed_count: int | None = None,
     overrides: t.Sequence[Override] = (),
 ) -> LabSpec:
-    top = _Reader(raw, "", path)
+    """Every part of the spec is checked, each problem recorded, then all raised at once:
+    a part that fails (a run group, a figure, a field) is left out of the later checks."""
+    problems = Problems()
+    attempt = problems.attempt
+    top = _Reader(raw, "", path, problems)
     top.only(TOP_KEYS)
-    top.get("runs", dict)
-    default_seed = top.seed(top.table.get("seed", 0), "seed")
-    runs_table = top.sub("runs")
+    default_seed = attempt(top.seed, top.table.get("seed", 0), "seed") or 0
+    runs_table = attempt(_runs_table, top)
     runs: list[RunSpec] = []
-    for group in runs_table.table:
-        runs += _expand(
-            runs_table.sub(group),
-            group,
-            default_seed,
-            seed_count,
-            overrides,
-            limits.PLANNED_RUNS - len(runs),
+    broken: set[str] = set()  # groups whose table has a problem: not checked further
+    for group in runs_table.table if runs_table else ():
+        room = limits.PLANNED_RUNS - len(runs)
+        reader = attempt(runs_table.sub, group) if runs_table else None
+        expanded = reader and attempt(
+            _expand, reader, group, default_seed, seed_count, overrides, room
         )
-    _check_unique_ids(top, runs)
-    _check_choices(top, runs)
-    for o in overrides:
-        _check_override_grid(runs, o)
-    figures = [_figure(f, runs) for f in top.tables("figures")]
-    ids = [f.id for f in figures]
-    for i, figure_id in enumerate(ids):
-        if figure_id in ids[:i]:
-            top.fail(
-                f"figures[{i}].id", f"{figure_id!r} is the id of an earlier figure"
-            )
-    number = top.get("number", int)
-    if number not in LAB_NUMBERS:
-        top.fail("number", f"expected a lab number within 1 … 999, got {shown(number)}")
+        if expanded is None:
+            broken.add(group)
+        runs += expanded or []
+    if runs_table and not broken:
+        attempt(_check_unique_ids, top, runs)
+        attempt(_check_choices, top, runs)
+        for o in overrides:
+            _check_override_grid(runs, o)
+    figures: list[FigureSpec] = []
+    for f in attempt(top.tables, "figures") or []:
+        figure = attempt(_figure, f, runs, broken)
+        if figure is not None and figure.id in [g.id for g in figures]:
+            attempt(f.fail, "id", f"{figure.id!r} is the id of an earlier figure")
+        elif figure is not None:
+            figures.append(figure)
+    number = attempt(_number, top) or 0
+    title = attempt(top.text, "title") or ""
+    course = attempt(top.text, "course") or ""
+    template = attempt(_template, top) or ""
+    notes = attempt(top.get, "notes", str, f"notes/{path.stem}.md") or ""
+    profiles = attempt(_profiles, top) or {}
+    problems.raise_all(f"Lab spec {path.name}", LabSpecError)
     return LabSpec(
         id=path.stem,
         number=number,
-        title=top.text("title"),
-        course=top.text("course"),
-        template=_template(top),
-        notes=top.get("notes", str, f"notes/{path.stem}.md"),
+        title=title,
+        course=course,
+        template=template,
+        notes=notes,
         runs=tuple(runs),
         figures=tuple(figures),
-        profiles=_profiles(top.sub("profiles")),
+        profiles=profiles,
         path=path,
     )
+
+
+def _runs_table(top: _Reader) -> _Reader:
+    top.get("runs", dict)  # required
+    return top.sub("runs")
+
+
+def _number(top: _Reader) -> int:
+    number: int = top.get("number", int)
+    if number not in LAB_NUMBERS:
+        top.fail("number", f"expected a lab number within 1 … 999, got {shown(number)}")
+    return number
 
 
 def _check_unique_ids(top: _Reader, runs: t.Sequence[RunSpec]) -> None:
@@ -601,8 +637,12 @@ def _template(top: _Reader) -> str:
     return name
 
 
-def _profiles(r: _Reader) -> dict[str, dict[str, t.Any]]:
-    """``[profiles.quick]``: each a table of parameter overrides; ``course`` is always there."""
+def _profiles(top: _Reader) -> dict[str, dict[str, t.Any]]:
+    """``[profiles.quick]``: each a table of parameter overrides; ``course`` is always there.
+
+    Its keys are checked against the experiments' parameters by planning
+    (:func:`reportgen.plan.spec_problems`), which imports the experiments."""
+    r = top.sub("profiles")
     profiles: dict[str, dict[str, t.Any]] = {"course": {}}
     for name in r.table:
         if name not in PROFILES:
@@ -611,8 +651,11 @@ def _profiles(r: _Reader) -> dict[str, dict[str, t.Any]]:
     return profiles
 
 
-def _figure(f: _Reader, runs: t.Sequence[RunSpec]) -> FigureSpec:
-    """One ``[[figures]]`` table, checked against the lab's runs and groups."""
+def _figure(
+    f: _Reader, runs: t.Sequence[RunSpec], broken: t.Collection[str] = ()
+) -> FigureSpec:
+    """One ``[[figures]]`` table, checked against the lab's runs and groups; the runs and
+    groups of ``broken`` groups (whose own problems are reported) are not checked."""
     f.only(FIGURE_KEYS)
     figure_id = f.get("id", str)
     if not FIGURE_ID.fullmatch(figure_id):
@@ -625,11 +668,11 @@ def _figure(f: _Reader, runs: t.Sequence[RunSpec]) -> FigureSpec:
         f.fail("runs", "give either runs (a curve per run) or groups (bands per point)")
     run_ids = {r.id for r in runs}
     for run_id in fig_runs:
-        if run_id not in run_ids:
+        if run_id not in run_ids and run_id.partition("[")[0] not in broken:
             f.fail("runs", f"unknown run {shown(run_id)}")
     axes = {r.group: set(r.point) for r in runs}
     for group in fig_groups:
-        if group not in axes:
+        if group not in axes and group not in broken:
             f.fail("groups", f"unknown group {shown(group)}")
     kind = f.get("kind", str, "curves")
     if kind not in FIGURE_KINDS:
@@ -639,7 +682,7 @@ def _figure(f: _Reader, runs: t.Sequence[RunSpec]) -> FigureSpec:
     for axis in FIGURE_KINDS[kind]:  # by_value needs x; heatmap x and y
         param = f.get(axis, str)
         for group in fig_groups:
-            if param not in axes[group]:
+            if param not in axes.get(group, {param}):
                 f.fail(axis, f"group {group!r} does not sweep {shown(param)}")
     series = f.get("series", (str, list))
     series = (series,) if isinstance(series, str) else f.strings("series")

@@ -19,6 +19,7 @@ from pathlib import Path
 from markupsafe import Markup
 
 from reportgen import params as params_mod
+from reportgen.authoring import check_figure_series, check_inputs
 from reportgen.check import (
     Finding,
     Manifest,
@@ -179,9 +180,10 @@ def build(lab: LabSpec, options: BuildOptions) -> BuildOutcome:
         None if options.force else stored_stages(lab, options, store, plans, plan_key)
     )
     if stored is None:
-        # everything that can be wrong with the input fails here, before any training
-        planned = plan(
-            lab, options.profile, options.overrides, options.corpus, roots=roots
+        # everything that can be wrong with the input fails here, before any training:
+        # the checks of `reportgen validate`
+        planned = check_inputs(
+            lab, options.profile, options.overrides, options.corpus, roots
         )
         device = resolve_device(options.device)
     for o in options.overrides:
@@ -316,6 +318,7 @@ def _render_stage(
 ) -> BuildOutcome:
     """Manifest, submission check, Markdown and PDF from the stages' results."""
     keys, results, chosen = stages.keys, stages.results, stages.chosen
+    check_figure_series(lab, results)  # before anything is drawn
     record_latest_keys(options.build_dir, lab.id, options.profile, keys)
 
     out_dir = options.build_dir / lab.id

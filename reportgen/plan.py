@@ -19,9 +19,15 @@ import typing as t
 from pathlib import Path
 
 from reportgen import params as params_mod
-from reportgen.errors import EnvironmentProblem, ExperimentError, ParamError
-from reportgen.experiment import Experiment, load_experiments
-from reportgen.lab import Choice, LabSpec, Override, RunSpec
+from reportgen.errors import (
+    EnvironmentProblem,
+    ExperimentError,
+    LabSpecError,
+    ParamError,
+    Problems,
+)
+from reportgen.experiment import Experiment, load_experiments, unloadable
+from reportgen.lab import Choice, LabSpec, Override, RunSpec, did_you_mean
 from reportgen.paths import DATA_DIR, PROJECT_ROOT
 from reportgen.safety import Roots
 from reportgen.store import RunResult, canonical_json, run_key, sha256_file
@@ -71,6 +77,7 @@ def plan(
     """
     experiments = load_experiments()
     roots = roots or Roots.of()
+    check_spec(lab, experiments)
     _check_override_targets(lab, overrides)
     _check_corpus_target(lab, experiments, corpus)
     hashes: dict[
@@ -79,18 +86,9 @@ def plan(
     corpus_files: dict[str, CorpusFile] = {}  # each user corpus read once
     planned = []
     for spec in lab.runs:
-        if spec.experiment not in experiments:
-            close = difflib.get_close_matches(spec.experiment, experiments, n=1)
-            hint = f" Did you mean '{close[0]}'?" if close else ""
-            raise ParamError(
-                f"{lab.path.name}: runs.{spec.id}: unknown experiment '{spec.experiment}'.{hint}"
-            )
         exp = experiments[spec.experiment]
         declared = params_mod.field_types(exp.params_cls)
         values: dict[str, object] = dict(spec.params)
-        params_mod.resolve(
-            exp.params_cls, values, f"{lab.path.name}: runs.{spec.id}.params"
-        )
         waiting = open_choices(spec, overrides)
         if waiting and chosen is not None and spec.group in chosen:
             values |= chosen[spec.group]
@@ -122,6 +120,51 @@ def plan(
         key = run_key(exp.name, code, params_mod.as_dict(p), spec.seed, data)
         planned.append(PlannedRun(spec, exp, p, key))
     return planned
+
+
+def check_spec(lab: LabSpec, experiments: t.Mapping[str, Experiment]) -> None:
+    """What of the spec only the experiments can check, every problem in one LabSpecError:
+    each run's experiment exists (else: did you mean, and the experiment files that did not
+    load), its ``params`` resolve, and each profile key is a parameter of at least one of the
+    lab's runs' experiments (a misspelt one would be ignored: the run trains at its default).
+    """
+    problems = Problems()
+    for spec in lab.runs:
+        if spec.experiment in experiments:
+            where = f"{lab.path.name}: runs.{spec.id}.params"
+            problems.attempt(
+                params_mod.resolve,
+                experiments[spec.experiment].params_cls,
+                spec.params,
+                where,
+            )
+            continue
+        close = difflib.get_close_matches(spec.experiment, experiments, n=1)
+        hint = f" Did you mean '{close[0]}'?" if close else ""
+        broken = "".join(f" Not loaded: {line}." for line in unloadable())
+        problems.errors.append(
+            LabSpecError(
+                f"{lab.path.name}: runs.{spec.id}: unknown experiment"
+                f" '{spec.experiment}'.{hint}{broken}"
+            )
+        )
+    declared = {
+        name
+        for spec in lab.runs
+        if spec.experiment in experiments
+        for name in params_mod.field_types(experiments[spec.experiment].params_cls)
+    }
+    for profile, values in lab.profiles.items():
+        for key in values:
+            if key not in declared:
+                problems.errors.append(
+                    LabSpecError(
+                        f"{lab.path.name}: profiles.{profile}.{key}: no experiment of"
+                        f" this lab's runs has this parameter"
+                        f"{did_you_mean(key, declared)}"
+                    )
+                )
+    problems.raise_all(f"Lab spec {lab.path.name}", LabSpecError)
 
 
 def _user_corpus(

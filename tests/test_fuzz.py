@@ -662,7 +662,8 @@ def mutate(doc: dict[str, t.Any], data: st.DataObject) -> dict[str, t.Any]:
 @given(data=st.data())
 @fuzz(100)
 def test_lab_spec_mutations(world: World, data: st.DataObject) -> None:
-    """A mutated lab4 spec loads and plans, or fails with a ReportgenError (one line)."""
+    """A mutated lab4 spec loads and plans, or fails with a ReportgenError: one line, or
+    one line per problem under ``… has N problems:``."""
     doc = mutate(LAB4, data)
     spec_dir = world.root / "specs"
     spec_dir.mkdir(exist_ok=True)
@@ -671,4 +672,10 @@ def test_lab_spec_mutations(world: World, data: st.DataObject) -> None:
     try:
         plan(load_lab("fuzzlab", spec_dir), profile)
     except ReportgenError as exc:
-        assert "\n" not in exc.message and exc.message, exc.message
+        lines = exc.message.splitlines()
+        listed = [line.removeprefix("  ") for line in lines[1:]]
+        assert exc.message and (
+            len(lines) == 1
+            or lines[0].endswith(f" has {len(listed)} problems:")
+            and all(line and not line.startswith(" ") for line in listed)
+        ), exc.message

@@ -66,7 +66,9 @@ MALFORMED: dict[str, tuple[str | bytes, str]] = {
     ),
     "a choice with a misspelt key": (
         RUN + 'choose = { num_hiddens = { form = "h", metric = "m" } }\n',
-        "demo.toml: runs.a.choose.num_hiddens.form: unknown key; did you mean 'from'?",
+        "Lab spec demo.toml has 2 problems:\n"
+        "  demo.toml: runs.a.choose.num_hiddens.form: unknown key; did you mean 'from'?\n"
+        "  demo.toml: runs.a.choose.num_hiddens.from: missing",
     ),
     "a misspelt run key": (
         RUN + "param = { lr = 2.0 }\n",

@@ -176,7 +176,7 @@ def test_unknown_experiment_in_a_spec(tmp_path: Path) -> None:
         "demo", write_lab(tmp_path, LAB_HEAD + '[runs.a]\nexperiment = "rnn_scrach"\n')
     )
     with pytest.raises(
-        ParamError,
+        LabSpecError,
         match="runs.a: unknown experiment 'rnn_scrach'. Did you mean 'rnn_scratch'",
     ):
         plan(lab)
