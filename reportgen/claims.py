@@ -276,10 +276,16 @@ class Judge:
     # descriptions of the numbers shown (they hold for a preview too)
 
     def curve(
-        self, name: str, series: t.Sequence[t.Sequence[float]], quantity: str
+        self,
+        name: str,
+        series: t.Sequence[t.Sequence[float]],
+        quantity: str,
+        step: str = "步",
     ) -> Claim:
         """The shape of a falling curve (a loss, a perplexity) ``[[step, value], …]``:
-        outcomes missing / diverged / flat (did not fall) / rebounded / bumpy / steady."""
+        outcomes missing / diverged / rebounded (fell, then ended well above its lowest) /
+        flat (did not fall) / bumpy (fell with rises on the way) / steady. ``step`` names
+        the x axis' unit in the sentence (步, 轮)."""
         if not series:
             return Claim("curve", "missing", f"{name}没有记录{quantity}曲线")
         steps = [s for s, _ in series]
@@ -287,32 +293,34 @@ class Judge:
         bad = next((s for s, v in series if not math.isfinite(v)), None)
         if bad is not None:
             return Claim(
-                "curve", "diverged", f"{name}的{quantity}在第 {bad:g} 步发散（inf/NaN）"
+                "curve",
+                "diverged",
+                f"{name}的{quantity}在第 {bad:g} {step}发散（inf/NaN）",
             )
         first, last = values[0], values[-1]
         low = min(values)
         at_low = steps[values.index(low)]
+        if last > low * (1 + CURVE_MARGIN) and low < first * (1 - CURVE_MARGIN):
+            return Claim(
+                "curve",
+                "rebounded",
+                f"{name}的{quantity}在第 {at_low:g} {step}降到最低 {low:,.3f} 后回升，"
+                f"最后为 {last:,.3f}",
+            )
         if last > first * (1 - CURVE_MARGIN):
             return Claim(
                 "curve",
                 "flat",
                 f"{name}的{quantity}没有下降：从 {first:,.3f} 到 {last:,.3f}",
             )
-        if last > low * (1 + CURVE_MARGIN):
-            return Claim(
-                "curve",
-                "rebounded",
-                f"{name}的{quantity}在第 {at_low:g} 步降到最低 {low:,.3f} 后回升，"
-                f"最后为 {last:,.3f}",
-            )
         running = math.inf
-        for step, value in series:
+        for at, value in series:
             if value > running * (1 + CURVE_MARGIN):
                 return Claim(
                     "curve",
                     "bumpy",
                     f"{name}的{quantity}总体下降（{first:,.3f} → {last:,.3f}），"
-                    f"但中途有回升（第 {step:g} 步）",
+                    f"但中途有回升（第 {at:g} {step}）",
                 )
             running = min(running, value)
         return Claim(

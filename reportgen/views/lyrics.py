@@ -1,0 +1,83 @@
+"""lyrics' view: the two sampling methods' rows, the curves and the comparison."""
+
+from __future__ import annotations
+
+import dataclasses
+import typing as t
+
+from reportgen.claims import Claim
+from reportgen.render.context import format_number
+from reportgen.views import Results, final_value, shown_sample
+
+METHODS = (("random", "随机采样"), ("consecutive", "相邻采样"))
+
+
+@dataclasses.dataclass(frozen=True)
+class LyricsView:
+    corpus: t.Literal["known", "user", "shipped"]  # the course's corpus, another, ours
+    max_step: float  # the largest parameter change of one step: lr × clipping threshold
+    rows: list[list[str]]  # method, final perplexity, training time, tokens/s
+    progress: dict[str, list[list[object]]]  # run id -> epoch, perplexity, prefix, text
+    curves: list[Claim]  # each run's perplexity curve
+    uniform: list[Claim]  # each run's final perplexity against uniform guessing
+    sampling: Claim  # consecutive vs random, final perplexity
+    times: Claim  # consecutive vs random, training time
+
+
+def _corpus(metrics: t.Mapping[str, t.Any]) -> t.Literal["known", "user", "shipped"]:
+    if metrics.get("corpus_known_as"):
+        return "known"
+    return "user" if metrics.get("corpus_user_supplied") else "shipped"
+
+
+def view(results: Results) -> LyricsView:
+    runs, judge = results.runs, results.judge
+    first = runs["random"]
+    vocab_size = int(first.metrics["vocab_size"])
+
+    def named(run_id: str, name: str, **shown: t.Any) -> t.Any:
+        measured = results.metric(run_id, name, **shown)
+        return dataclasses.replace(measured, name=dict(METHODS)[run_id])
+
+    return LyricsView(
+        corpus=_corpus(first.metrics),
+        max_step=first.params["lr"] * first.params["clip_theta"],
+        rows=[
+            [
+                name,
+                final_value(runs[r], "perplexity"),
+                format_number(runs[r].metrics.get("train_seconds"), 1),
+                format_number(runs[r].metrics.get("tokens_per_second"), 0),
+            ]
+            for r, name in METHODS
+        ],
+        progress={
+            r: [
+                [
+                    s["epoch"],
+                    format_number(s["perplexity"]),
+                    s["prefix"],
+                    shown_sample(s["text"]),
+                ]
+                for s in runs[r].tables.get("samples_by_epoch", [])
+            ]
+            for r, _ in METHODS
+        },
+        curves=[
+            judge.curve(name, runs[r].series.get("perplexity", []), "困惑度", "轮")
+            for r, name in METHODS
+        ],
+        uniform=[
+            judge.against_uniform(named(r, "perplexity"), vocab_size)
+            for r, _ in METHODS
+        ],
+        sampling=judge.compare(
+            named("consecutive", "perplexity"),
+            named("random", "perplexity"),
+            "最终困惑度",
+        ),
+        times=judge.times(
+            named("consecutive", "train_seconds", digits=1, unit=" 秒"),
+            named("random", "train_seconds", digits=1, unit=" 秒"),
+        ),
+    )
