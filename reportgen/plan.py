@@ -33,13 +33,24 @@ from reportgen.safety import Roots
 from reportgen.store import RunResult, canonical_json, run_key, sha256_file
 from reportgen.text.corpus_file import CorpusFile, checked_corpus
 
-# Library code whose changes change results: it enters the key of every experiment importing it.
-KEYED_PACKAGES = (
-    "reportgen.data",
-    "reportgen.models",
-    "reportgen.text",
-    "reportgen.train",
-)
+# Packages of reportgen/ whose code cannot change a run's results: what renders reports.
+UNKEYED_PACKAGES = frozenset({"render", "views"})
+
+
+def keyed_packages(root: Path = PROJECT_ROOT) -> tuple[str, ...]:
+    """The library code whose changes change results: every package (a folder with an
+    ``__init__.py``) of ``reportgen/`` but the rendering ones. A module of one of them enters
+    the key of every experiment that imports it, directly or through another; a new package
+    is keyed by being added. The top-level modules (the planner, the runner, the CLI) are
+    not: they run experiments, they do not compute their results."""
+    return tuple(
+        f"reportgen.{folder.name}"
+        for folder in sorted((root / "reportgen").iterdir())
+        if (folder / "__init__.py").is_file() and folder.name not in UNKEYED_PACKAGES
+    )
+
+
+KEYED_PACKAGES = keyed_packages()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -262,7 +273,7 @@ def _check_corpus_target(
 
 def code_sources(exp: Experiment) -> dict[str, str]:
     """The code a run of ``exp`` executes: its source file and the keyed modules it imports."""
-    paths = [exp.source_path, *sorted(_keyed_imports(exp.source_path))]
+    paths = [exp.source_path, *sorted(keyed_imports(exp.source_path))]
     return {_shown_path(p): p.read_text(encoding="utf-8") for p in paths}
 
 
@@ -278,9 +289,13 @@ def code_hash(exp: Experiment) -> str:
     return hashlib.sha256(canonical_json(code_sources(exp)).encode()).hexdigest()
 
 
-def _keyed_imports(source: Path, seen: set[Path] | None = None) -> set[Path]:
-    """Files of KEYED_PACKAGES that ``source`` imports, followed transitively."""
+def keyed_imports(
+    source: Path, root: Path = PROJECT_ROOT, seen: set[Path] | None = None
+) -> set[Path]:
+    """Files of the keyed packages under ``root`` that ``source`` imports, followed
+    transitively."""
     seen = set() if seen is None else seen
+    packages = KEYED_PACKAGES if root == PROJECT_ROOT else keyed_packages(root)
     for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
         if isinstance(node, ast.ImportFrom) and node.module:
             modules = [node.module]
@@ -289,12 +304,12 @@ def _keyed_imports(source: Path, seen: set[Path] | None = None) -> set[Path]:
         else:
             continue
         for module in modules:
-            if not module.startswith(KEYED_PACKAGES):
+            if not module.startswith(packages):
                 continue
-            path = PROJECT_ROOT / (module.replace(".", "/") + ".py")
+            path = root / (module.replace(".", "/") + ".py")
             if path.is_file() and path not in seen:
                 seen.add(path)
-                _keyed_imports(path, seen)
+                keyed_imports(path, root, seen)
     return seen
 
 

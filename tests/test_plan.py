@@ -220,3 +220,32 @@ def test_plan_digest_follows_every_setting(
     assert len(variants) == 8 and base not in variants
     # another state of the files: another plan
     assert plan_digest("0" * 64, lab, "course", (), None, {}) != base
+
+
+def test_a_new_library_package_enters_the_key_of_experiments_importing_it(
+    tmp_path: Path,
+) -> None:
+    """The keyed packages are derived from the folders of reportgen/, not a hand-kept list:
+    a package added there is keyed by being added; rendering packages never are."""
+    from reportgen.plan import keyed_imports, keyed_packages
+
+    for package, module in (
+        ("newlib", "helper"),
+        ("render", "drawing"),
+        ("train", "loop"),
+    ):
+        folder = tmp_path / "reportgen" / package
+        folder.mkdir(parents=True)
+        (folder / "__init__.py").write_text("")
+        (folder / f"{module}.py").write_text("from reportgen.train.loop import step\n")
+    (tmp_path / "reportgen" / "notapackage").mkdir()
+    experiment = tmp_path / "experiments" / "demo.py"
+    experiment.parent.mkdir()
+    experiment.write_text(
+        "from reportgen.newlib.helper import thing\nimport reportgen.render.drawing\n"
+    )
+    assert keyed_packages(tmp_path) == ("reportgen.newlib", "reportgen.train")
+    assert keyed_imports(experiment, tmp_path) == {
+        tmp_path / "reportgen" / "newlib" / "helper.py",
+        tmp_path / "reportgen" / "train" / "loop.py",  # followed through newlib
+    }
