@@ -89,22 +89,26 @@ def describe_status(
     build_dir: Path,
     corpus: Path | None = None,
 ) -> str:
-    from reportgen.plan import choose_from_results, plan
+    from reportgen.plan import PlannedRun, in_stages, plan
 
     store = Store(build_dir / "cache")
     latest = _latest_keys(build_dir, lab.id, profile)
     lines = [f"{lab.id} ({profile} profile):"]
     left_seconds, unknown = 0.0, 0
     roots = Roots.of(build_dir)
-    planned = plan(lab, profile, overrides, corpus, roots=roots)
-    stored = {r.id: store.load(r.key) for r in planned}
-    if all(
-        stored.values()
-    ):  # every source of a choice is stored: choose as a build would
-        found = {run_id: r for run_id, r in stored.items() if r is not None}
-        chosen = choose_from_results(lab, overrides, found)
-        planned = plan(lab, profile, overrides, corpus, chosen, roots)
-        stored |= {r.id: store.load(r.key) for r in planned if r.id not in stored}
+    planned: list[PlannedRun] = []
+    stored: dict[str, RunResult | None] = {}
+
+    def from_store(chosen: t.Mapping[str, t.Any]) -> dict[str, RunResult] | None:
+        """The stage's stored results, as a build would find them; None if one is not."""
+        planned[:] = plan(lab, profile, overrides, corpus, chosen, roots)
+        stored.update({r.id: store.load(r.key) for r in planned})
+        found = {r.id: result for r in planned if (result := stored[r.id]) is not None}
+        return found if len(found) == len(planned) else None
+
+    in_stages(
+        lab, overrides, from_store
+    )  # the runs a build would plan, chosen as it would
     waiting = [r for r in lab.runs if r.id not in stored]
     for run in planned:
         if stored[run.id] is not None:

@@ -33,7 +33,7 @@ from reportgen.interrupts import Interrupted
 from reportgen.inventory import record_latest_keys
 from reportgen.lab import LabSpec, Override
 from reportgen.paths import DEFAULT_BUILD_DIR
-from reportgen.plan import Chosen, PlannedRun, choose_from_results, plan
+from reportgen.plan import Chosen, PlannedRun, in_stages, plan
 from reportgen.plan_cache import PlanCache, inputs_digest, plan_digest
 from reportgen.preflight import preflight
 from reportgen.printed import RunParams, corpus_files, param_texts, spec_texts
@@ -252,14 +252,10 @@ def stored_stages(
             plan_key(chosen), store, lab, options.profile, options.overrides, chosen
         )
 
-    results = remembered({})
-    if results is None:
+    staged = in_stages(lab, options.overrides, remembered)
+    if staged is None:
         return None
-    chosen = choose_from_results(lab, options.overrides, results)
-    if chosen:
-        results = remembered(chosen)
-        if results is None:
-            return None
+    chosen, results = staged
     keys = {run_id: r.key for run_id, r in results.items()}
     return Stages(keys, results, chosen, ExecutionSummary(reused=list(keys)))
 
@@ -285,28 +281,37 @@ def _train(
         f", {waiting} more once their chosen parameters are known" if waiting else "",
     )
     jobs = options.jobs or (1 if device == "cuda" else (os.cpu_count() or 1))
-    results, summary = execute(planned, store, device, jobs=jobs, force=options.force)
-    plans.put(plan_key({}), planned)
-    chosen = choose_from_results(lab, options.overrides, results)
-    if chosen:  # second stage: the groups that choose a parameter from these results
-        for group, values in chosen.items():
-            shown = ", ".join(f"{k} = {v}" for k, v in values.items())
-            log.info("Chosen from the results for %s: %s.", group, shown)
-        planned = plan(
-            lab, options.profile, options.overrides, options.corpus, chosen, roots
-        )
-        more, more_summary = execute(
-            [r for r in planned if r.id not in results],
+    results: dict[str, RunResult] = {}
+    summary = ExecutionSummary()
+
+    def trained(chosen: Chosen) -> dict[str, RunResult]:
+        """Train the runs of the plan with ``chosen`` that are not done yet."""
+        nonlocal summary
+        stage_plan = planned
+        if chosen:  # the second stage: the groups that choose from the first's results
+            for group, values in chosen.items():
+                shown = ", ".join(f"{k} = {v}" for k, v in values.items())
+                log.info("Chosen from the results for %s: %s.", group, shown)
+            stage_plan = plan(
+                lab, options.profile, options.overrides, options.corpus, chosen, roots
+            )
+        done, stage_summary = execute(
+            [r for r in stage_plan if r.id not in results],
             store,
             device,
             jobs=jobs,
             force=options.force,
         )
-        results |= more
-        summary = summary.merged(more_summary)
-        plans.put(plan_key(chosen), planned)
-    keys = {r.id: r.key for r in planned}
-    return Stages(keys, {run_id: results[run_id] for run_id in keys}, chosen, summary)
+        results.update(done)
+        summary = summary.merged(stage_summary)
+        plans.put(plan_key(chosen), stage_plan)
+        return {r.id: results[r.id] for r in stage_plan}
+
+    staged = in_stages(lab, options.overrides, trained)
+    assert staged is not None  # training gives every stage its results
+    chosen, last = staged
+    keys = {run_id: r.key for run_id, r in last.items()}
+    return Stages(keys, last, chosen, summary)
 
 
 def _render_stage(

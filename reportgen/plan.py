@@ -241,6 +241,30 @@ def choose_from_results(
     return chosen
 
 
+Stage = t.Callable[[Chosen], t.Mapping[str, RunResult] | None]
+
+
+def in_stages(
+    lab: LabSpec, overrides: t.Sequence[Override], stage: Stage
+) -> tuple[dict[str, dict[str, t.Any]], dict[str, RunResult]] | None:
+    """The one way through a build: plan → results → choose from them → plan again.
+
+    ``stage(chosen)`` gives the results of every run planned with ``chosen``, in plan order
+    (training them, reading them from the store, …), or None when it cannot. The second
+    stage comes only when a group chooses a parameter from the first stage's results. Returns
+    the choices and the last stage's results, or None where a stage had none.
+    """
+    results = stage({})
+    if results is None:
+        return None
+    chosen = choose_from_results(lab, overrides, results)
+    if chosen:
+        results = stage(chosen)
+        if results is None:
+            return None
+    return chosen, dict(results)
+
+
 def _check_override_targets(lab: LabSpec, overrides: t.Sequence[Override]) -> None:
     names = {r.id for r in lab.runs} | {r.experiment for r in lab.runs}
     names |= {r.group for r in lab.runs}

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
+import typing as t
 from pathlib import Path
 
 import pytest
+from views_data import result
 
 from reportgen.errors import LabSpecError, ParamError
 from reportgen.experiment import load_experiments
 from reportgen.lab import load_lab, parse_override
-from reportgen.plan import code_hash, plan
+from reportgen.plan import code_hash, in_stages, plan
+from reportgen.store import RunResult
 
 
 def params_of(runs, run_id):  # noqa: ANN001, ANN201 (test helper)
@@ -249,3 +252,30 @@ def test_a_new_library_package_enters_the_key_of_experiments_importing_it(
         tmp_path / "reportgen" / "newlib" / "helper.py",
         tmp_path / "reportgen" / "train" / "loop.py",  # followed through newlib
     }
+
+
+def test_in_stages_chooses_from_the_first_stage_and_plans_again() -> None:
+    lab = load_lab("rnn-tuning")
+    hidden = [r for r in lab.runs if r.group == "hidden"]
+    sizes = sorted({r.params["num_hiddens"] for r in hidden})
+    best = sizes[-1]  # the largest size scores lowest
+    asked: list[dict[str, t.Any]] = []
+
+    def stage(chosen: t.Mapping[str, t.Any]) -> dict[str, RunResult]:
+        asked.append(dict(chosen))
+        return {
+            r.id: result(
+                metrics={"perplexity": 10.0 - sizes.index(r.params["num_hiddens"])}
+            )
+            for r in hidden
+        }
+
+    assert in_stages(lab, [], stage) == ({"batch": {"num_hiddens": best}}, stage({}))
+    assert asked[:2] == [{}, {"batch": {"num_hiddens": best}}]  # planned again with it
+    assert in_stages(lab, [], lambda chosen: None) is None  # a stage without results
+    asked.clear()
+    assert in_stages(load_lab("lab4"), [], stage) == ({}, stage({}))
+    assert asked == [
+        {},
+        {},
+    ]  # lab4 chooses nothing: one stage (and the comparison's call)
