@@ -201,7 +201,7 @@ def _train_in_workers(
                 )
                 with starting_workers():
                     worker.start()
-                running[task.run_id] = worker
+                    running[task.run_id] = worker  # stopped by ``finally`` from now on
             try:
                 kind, run_id, payload = messages.get(timeout=1.0)
             except queue.Empty:

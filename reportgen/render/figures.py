@@ -122,16 +122,20 @@ class BackgroundFigures:
         if files.missing:
             spawn = multiprocessing.get_context("spawn")
             at_folder = dataclasses.replace(files, folder=self._folder)
-            with starting_workers():  # the pool's locks and the worker start here
-                self._pool = concurrent.futures.ProcessPoolExecutor(
-                    1,
-                    mp_context=spawn,
-                    initializer=_figure_worker_init,
-                    initargs=(os.getpid(), self._folder),
-                )
-                self._drawing = self._pool.submit(
-                    draw_figures, lab, dict(results), at_folder
-                )
+            try:
+                with starting_workers():  # the pool's locks and the worker start here
+                    self._pool = concurrent.futures.ProcessPoolExecutor(
+                        1,
+                        mp_context=spawn,
+                        initializer=_figure_worker_init,
+                        initargs=(os.getpid(), self._folder),
+                    )
+                    self._drawing = self._pool.submit(
+                        draw_figures, lab, dict(results), at_folder
+                    )
+            except BaseException:  # a signal held while the worker started: stop it
+                self.close(stop=True)
+                raise
 
     def wait(self) -> None:
         """Return once the figures are drawn; raise the drawing's error (every call)."""
