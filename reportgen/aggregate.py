@@ -75,26 +75,3 @@ def fluctuation(series: Series, last: int) -> float | None:
     """Sample std of the last ``last`` values: how much a curve still wobbles at the end."""
     tail = [value for _, value in series[-last:]]
     return statistics.stdev(tail) if len(tail) > 1 else None
-
-
-@dataclasses.dataclass(frozen=True)
-class Spike:
-    step: float  # where the value jumped
-    low: float  # the lowest value before it
-    peak: float  # the highest value before it fell back under factor × low
-
-
-def first_spike(series: Series, factor: float = 2.0) -> Spike | None:
-    """The first point where a falling curve (a loss) jumps above ``factor`` × its lowest
-    value so far, with the peak of that jump; None when it never does."""
-    low = math.inf
-    for i, (step, value) in enumerate(series):
-        if value > factor * low:
-            peak = value
-            for _, later in series[i + 1 :]:
-                if later <= factor * low:  # fell back: the jump is over
-                    break
-                peak = max(peak, later)
-            return Spike(step, low, peak)
-        low = min(low, value)
-    return None

@@ -43,6 +43,11 @@ ROUNDING = 1e-5
 # it memorised rather than composed; under the lower share most of its lines are new.
 MEMORISED_SHARE = 0.5
 NEW_SHARE = 0.2
+# Two generated poems whose first characters differ but whose next this many characters are
+# the same wrote one text under two starts: a five-character clause is the shortest line, so
+# these four are the rest of both poems' first clause, which a model that reads its first
+# character would seldom repeat by chance.
+SHARED_START = 4
 
 PREVIEW = "快速预览只训练了很少的轮次，不据此比较"
 
@@ -379,6 +384,34 @@ class Judge:
             )
         if share >= NEW_SHARE:
             return Claim(
-                "memorised", "partly", f"{counted}：一部分是背诵，其余是新组合"
+                "memorised", "partly", f"{counted}：一部分是背诵，其余不是语料原句"
             )
-        return Claim("memorised", "new", f"{counted}：大多数句子是语料中没有的新组合")
+        return Claim(
+            "memorised",
+            "new",
+            f"{counted}：大多数句子不是语料原句（是否通顺成诗，要读诗本身）",
+        )
+
+    def shared_start(self, name: str, texts: t.Mapping[str, str]) -> Claim:
+        """Texts generated from different first characters (``{first: text}``): outcomes
+        varied / repeated (two or more go on with the same :data:`SHARED_START`
+        characters)."""
+        starts: dict[str, list[str]] = {}
+        for first, text in texts.items():
+            after = text.removeprefix(first)[:SHARED_START]
+            if len(after) == SHARED_START:
+                starts.setdefault(after, []).append(first)
+        shared = {after: firsts for after, firsts in starts.items() if len(firsts) > 1}
+        if not shared:
+            return Claim(
+                "shared_start", "varied", f"{name}以不同首字写出的诗，首字之后各不相同"
+            )
+        listed = "；".join(
+            f"以“{'、'.join(firsts)}”为首字的诗都接着写“{after}”"
+            for after, firsts in shared.items()
+        )
+        return Claim(
+            "shared_start",
+            "repeated",
+            f"{name}换了首字，后面写的却是同一段文字：{listed}",
+        )

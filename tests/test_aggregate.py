@@ -147,24 +147,3 @@ def test_seed_count_from_the_command_line_replaces_swept_seeds(tmp_path: Path) -
     assert (
         next(r for r in lab.runs if r.group == "single").seed == 0
     )  # not swept: untouched
-
-
-def test_first_spike_finds_the_jump_and_its_peak() -> None:
-    from reportgen.aggregate import first_spike
-
-    loss = [
-        [1, 5.0],
-        [2, 1.0],
-        [3, 0.2],
-        [4, 0.3],
-        [5, 0.9],
-        [6, 2.0],
-        [7, 0.3],
-        [8, 3.0],
-    ]
-    spike = first_spike(loss)
-    assert spike is not None and (spike.step, spike.low, spike.peak) == (5, 0.2, 2.0)
-    assert (
-        first_spike([[1, 5.0], [2, 1.0], [3, 0.5], [4, 0.9]]) is None
-    )  # 0.9 < 2 × 0.5
-    assert first_spike([]) is None

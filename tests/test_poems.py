@@ -10,7 +10,6 @@ import torch
 from conftest import pdf_text, quick_build_of
 
 from reportgen.paths import DATA_DIR
-from reportgen.render.verse import lay_out
 from reportgen.store import Store
 from reportgen.text.corpus import Vocab
 from reportgen.text.poems import (
@@ -26,6 +25,7 @@ from reportgen.text.poems import (
     read_title_content_poems,
 )
 from reportgen.train.sampling import Sampling, generate
+from reportgen.views.verse import lay_out
 
 
 def test_course_file_poems_and_cleaning() -> None:

@@ -192,6 +192,4 @@ class ReportContext(t.TypedDict):
     sweep: t.Callable[..., t.Any]  # (group, axis, **analysis) -> render.sweeps.Sweep
     members: t.Callable[[str], list[str]]  # the run ids of a group, in spec order
     spread: t.Callable[..., str]  # a Spread as "mean ± std"
-    spike: t.Callable[[str, str], t.Any]  # (run, series) -> aggregate.Spike | None
-    poem: t.Callable[[str, str], Markup]  # (heading, generated text) -> a laid-out poem
     view: object | None  # the lab's view (reportgen.views)

@@ -7,7 +7,6 @@ from pathlib import Path
 
 from markupsafe import Markup
 
-from reportgen.aggregate import first_spike
 from reportgen.claims import Judge
 from reportgen.errors import RenderError
 from reportgen.lab import LabSpec
@@ -29,7 +28,6 @@ from reportgen.render.figures import (
     remove_old_figures,
 )
 from reportgen.render.sweeps import Sweep, format_spread, sweep
-from reportgen.render.verse import poem_markdown
 from reportgen.safety import own_dir
 from reportgen.staged import StagedFiles
 from reportgen.store import RunResult
@@ -103,10 +101,6 @@ def render_report(
             "sweep": sweep_of,
             "members": lambda group: [r for r in run_ids if lab.run(r).group == group],
             "spread": format_spread,
-            "spike": lambda run_id, name: first_spike(
-                results[run_id].series.get(name, [])
-            ),
-            "poem": poem_markdown,
             "view": view,
         }
         try:
