@@ -74,14 +74,6 @@ def render_report(
         def sweep_of(group: str, axis: str, **analysis: t.Any) -> Sweep:
             return sweep(lab, results, group, axis, **analysis)
 
-        view = view_of(
-            Results(
-                lab,
-                {run_id: results[run_id] for run_id in run_ids},
-                chosen,
-                Judge(preview=profile != "course"),
-            )
-        )
         context: ReportContext = {
             "lab": lab,
             "student": student,
@@ -101,9 +93,17 @@ def render_report(
             "sweep": sweep_of,
             "members": lambda group: [r for r in run_ids if lab.run(r).group == group],
             "spread": format_spread,
-            "view": view,
+            "view": None,  # made below, where a stored value that breaks it is reported
         }
         try:
+            context["view"] = view_of(
+                Results(
+                    lab,
+                    {run_id: results[run_id] for run_id in run_ids},
+                    chosen,
+                    Judge(preview=profile != "course"),
+                )
+            )
             template = markdown_env().get_template(lab.template)
             template.render(**context)  # finds the numbers that references print
             known = context["cap"].numbering.found
