@@ -95,6 +95,11 @@ def relative_gap(a: float, b: float) -> float:
     return abs(a - b) / low if low else math.inf
 
 
+def _percent(a: Measured) -> str:
+    """An accuracy (a fraction) as the sentences about accuracies print it."""
+    return f"{a.value:.1%}" if a.known and a.value is not None else "—"
+
+
 def proportion_noise(p: float, n: int) -> float:
     """The standard error of a proportion ``p`` measured on ``n`` samples."""
     return math.sqrt(max(p * (1 - p), 0.0) / n)
@@ -244,7 +249,7 @@ class Judge:
             return Claim(
                 "accuracies",
                 "preview",
-                f"准确率：{a.name} {a.shown}，{b.name} {b.shown}（{PREVIEW}）",
+                f"准确率：{a.name} {_percent(a)}，{b.name} {_percent(b)}（{PREVIEW}）",
             )
         if not (a.known and b.known):
             return Claim(

@@ -106,9 +106,8 @@ def describe_status(
         found = {r.id: result for r in planned if (result := stored[r.id]) is not None}
         return found if len(found) == len(planned) else None
 
-    in_stages(
-        lab, overrides, from_store
-    )  # the runs a build would plan, chosen as it would
+    # the runs a build would plan, with the choices it would make
+    in_stages(lab, overrides, from_store)
     waiting = [r for r in lab.runs if r.id not in stored]
     for run in planned:
         if stored[run.id] is not None:

@@ -15,6 +15,7 @@ RATES = (0.1, 0.01, 0.001, 0.0001)
 
 
 def run(accuracy: float, status: str = "ok", **params: object) -> RunResult:
+    """A digitsum run; a diverged one (``status``) has no accuracies."""
     return result(
         experiment="digitsum",
         params={"lr": 0.001, "num_epochs": 50, **params},
@@ -26,7 +27,7 @@ def run(accuracy: float, status: str = "ok", **params: object) -> RunResult:
 
 def digitsum_view(
     srn: tuple[float, ...] = (0.9, 0.8, 0.6, 0.4, 0.3, 0.2, 0.1),
-    lstm: float = 0.95,
+    lstm: float | tuple[float | None, ...] = 0.95,
     residual: float = 0.9,
     rates: dict[float, float] | None = None,
     ratios: tuple[float, ...] = (8.9, 1.5, 1.7, 2.3, 1.1, 1.4, 1.8),
@@ -68,7 +69,12 @@ def digitsum_view(
     for i, n in enumerate(LENGTHS):
         runs[f"srn[length={n},seed=0]"] = run(srn[i], length=n)
         runs[f"residual[length={n},seed=0]"] = run(residual, length=n)
-        runs[f"lstm[length={n},seed=0]"] = run(lstm, length=n)
+        accuracy = lstm[i] if isinstance(lstm, tuple) else lstm
+        runs[f"lstm[length={n},seed=0]"] = (
+            run(0.0, "diverged", length=n)
+            if accuracy is None
+            else run(accuracy, length=n)
+        )
     for rate in RATES:
         for n in LENGTHS:
             runs[f"lr[lr={rate},length={n},seed=0]"] = run(
@@ -151,3 +157,18 @@ def test_tables() -> None:
         "95.0",
     ]
     assert view.examples[0] == [5, "1 2 0 0 0", "3"]
+
+
+def test_a_mean_over_lengths_counts_only_the_tests_of_finished_runs() -> None:
+    srn = (0.5,) * 7
+    # 60 % against 50 %: past the noise of 7 × 100 tests, inside that of 100
+    assert digitsum_view(srn=srn, lstm=0.6).lstm.outcome == "more"
+    one_finished = digitsum_view(srn=srn, lstm=(0.6, *(None,) * 6))
+    assert one_finished.lstm.outcome == "same"
+    assert "n = 100" in str(one_finished.lstm)
+    assert one_finished.accuracy_rows[1][-1] == "发散（第 3 步）"
+
+
+def test_a_preview_prints_accuracies_as_the_tables_do() -> None:
+    view = digitsum_view(preview=True)
+    assert "SRN（L = 5） 90.0%，SRN（L = 35） 10.0%" in str(view.srn_range)

@@ -54,8 +54,12 @@ class DigitsumView:
 def percent(result: RunResult, metric: str = "test_accuracy") -> str:
     """An accuracy in % as a cell, or where the run diverged."""
     if result.status != "ok":
-        return f"发散（第 {result.diverged_at} 步）"
+        return _diverged(result)
     return format_number(result.metrics[metric] * 100, 1)
+
+
+def _diverged(result: RunResult) -> str:
+    return f"发散（第 {result.diverged_at} 步）"
 
 
 def _by_length(results: Results, group: str) -> dict[int, RunResult]:
@@ -65,10 +69,10 @@ def _by_length(results: Results, group: str) -> dict[int, RunResult]:
     }
 
 
-def _mean(name: str, found: t.Iterable[RunResult]) -> Measured:
-    """The mean test accuracy of the finished runs among ``found``."""
+def _mean(name: str, found: t.Iterable[RunResult]) -> tuple[Measured, int]:
+    """The mean test accuracy of the finished runs among ``found``, and how many finished."""
     values = [r.metrics["test_accuracy"] for r in found if r.status == "ok"]
-    return Measured(name, statistics.fmean(values) if values else None, 3)
+    return Measured(name, statistics.fmean(values) if values else None, 3), len(values)
 
 
 def _accuracy(name: str, result: RunResult) -> Measured:
@@ -84,7 +88,7 @@ def _peak(result: RunResult, name: str) -> float | None:
 def _explosion_row(results: Results, run_id: str) -> list[str]:
     result = results.runs[run_id]
     ended = (
-        f"发散（第 {result.diverged_at} 步）"
+        _diverged(result)
         if result.status != "ok"
         else f"完成 {format_number(result.metrics['steps'])} 步"
     )
@@ -106,7 +110,6 @@ def view(results: Results) -> DigitsumView:
     test_size = next(
         int(row["test"]) for row in data.tables["sizes"] if row["length"] == lengths[0]
     )
-    pooled = test_size * len(lengths)  # a mean over lengths counts every length's tests
     lr_runs = [runs[r] for r in results.members("lr")]
     rates = list(dict.fromkeys(r.params["lr"] for r in lr_runs))
     lr_cell = {(r.params["lr"], r.params["length"]): r for r in lr_runs}
@@ -115,10 +118,19 @@ def view(results: Results) -> DigitsumView:
             _mean(f"学习率 {rate:g}", (lr_cell[rate, n] for n in lengths))
             for rate in rates
         ),
-        key=lambda m: m.value if m.value is not None else -1.0,
+        key=lambda mean: mean[0].value if mean[0].value is not None else -1.0,
         reverse=True,
     )
     means = {g: _mean(name, by_group[g].values()) for g, name in MODELS}
+
+    def pooled(
+        *compared: tuple[Measured, int],
+    ) -> tuple[Measured, Measured, float, int]:
+        """Two means over lengths for :meth:`Judge.accuracies`: each counts the tests of
+        every length its runs finished (the fewer of the two)."""
+        (a, finished_a), (b, finished_b) = compared
+        return a, b, CHANCE, test_size * min(finished_a, finished_b)
+
     srn = by_group["srn"]
     boom, clipped = runs["explode"], runs["explode_clipped"]
     peaks = (_peak(boom, "grad_U"), _peak(clipped, "grad_U"))
@@ -177,26 +189,28 @@ def view(results: Results) -> DigitsumView:
         chance=CHANCE,
         test_size=test_size,
         srn_range=judge.accuracies(
-            _accuracy(f"L = {lengths[0]}", srn[lengths[0]]),
-            _accuracy(f"L = {lengths[-1]}", srn[lengths[-1]]),
+            _accuracy(f"SRN（L = {lengths[0]}）", srn[lengths[0]]),
+            _accuracy(f"SRN（L = {lengths[-1]}）", srn[lengths[-1]]),
             CHANCE,
             test_size,
         ),
         srn_longest=judge.versus_chance(
-            _accuracy(f"SRN 在 L = {lengths[-1]} 时", srn[lengths[-1]]),
+            _accuracy(f"SRN（L = {lengths[-1]}）", srn[lengths[-1]]),
             CHANCE,
             test_size,
         ),
-        means=[f"{m.name} {format_number(_percent_of(m), 1)}%" for m in means.values()],
-        residual=judge.accuracies(means["residual"], means["srn"], CHANCE, pooled),
-        lstm=judge.accuracies(means["lstm"], means["srn"], CHANCE, pooled),
+        means=[
+            f"{m.name} {format_number(_percent_of(m), 1)}%" for m, _ in means.values()
+        ],
+        residual=judge.accuracies(*pooled(means["residual"], means["srn"])),
+        lstm=judge.accuracies(*pooled(means["lstm"], means["srn"])),
         rates=rates,
         lr_head=["学习率", *(f"L={n}" for n in lengths)],
         lr_rows=[
             [f"{rate:g}", *(percent(lr_cell[rate, n]) for n in lengths)]
             for rate in rates
         ],
-        best_rate=judge.accuracies(rate_means[0], rate_means[1], CHANCE, pooled),
+        best_rate=judge.accuracies(*pooled(rate_means[0], rate_means[1])),
         diverged_rates=[
             f"学习率 {rate:g}（L = "
             + "、".join(str(n) for n in lengths if lr_cell[rate, n].status != "ok")
