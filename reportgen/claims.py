@@ -19,6 +19,8 @@ import itertools
 import math
 import typing as t
 
+from reportgen.aggregate import Spread
+
 # Two single-seed perplexities (or losses) closer than this, relative to the smaller, are
 # "about the same": the lab4 RNN from scratch ended at 1.029 on an Intel Xeon and at 1.046
 # on an AMD EPYC from the same code and seed (1.7 %), so a smaller gap may be the machine's.
@@ -48,6 +50,13 @@ NEW_SHARE = 0.2
 # these four are the rest of both poems' first clause, which a model that reads its first
 # character would seldom repeat by chance.
 SHARED_START = 4
+# Two settings measured over seeds differ only where their means lie this many standard
+# errors of the difference apart (√(s_a²/n_a + s_b²/n_b), the seeds' spread): 3, not the 2
+# of STANDARD_ERRORS, because each spread is itself estimated from a few seeds (3 in the
+# course), and Student's t with 4 degrees of freedom puts the one-sided 97.7 % point at 2.9
+# standard errors, not 2. The gap must also exceed the margin of single runs (VALUE_MARGIN,
+# TIME_MARGIN): seeds that agree closely do not make the machine's noise go away.
+SEED_ERRORS = 3.0
 
 PREVIEW = "快速预览只训练了很少的轮次，不据此比较"
 
@@ -85,6 +94,29 @@ class Measured:
         if not math.isfinite(self.value):
             return "发散"
         return f"{self.value:,.{self.digits}f}{self.unit}"
+
+
+@dataclasses.dataclass(frozen=True)
+class Seeds:
+    """A setting's value over its seeds as a sentence names it: ``spread`` holds the mean,
+    the sample std (None for one seed) and how many seeds gave a value; ``complete`` is
+    false where some seed gave none (it diverged, or never reached a threshold)."""
+
+    name: str
+    spread: Spread
+    digits: int = 3
+    unit: str = ""
+    complete: bool = True
+
+    @property
+    def shown(self) -> str:
+        """ "mean ± std" as the report's tables print it, the mean for one seed, "—" for none."""
+        if not self.spread.n:
+            return "—"
+        mean = f"{self.spread.mean:,.{self.digits}f}"
+        if self.spread.std is None:
+            return f"{mean}{self.unit}"
+        return f"{mean} ± {self.spread.std:,.{self.digits}f}{self.unit}"
 
 
 def relative_gap(a: float, b: float) -> float:
@@ -419,4 +451,104 @@ class Judge:
             "shared_start",
             "repeated",
             f"{name}换了首字，后面写的却是同一段文字：{listed}",
+        )
+
+    # settings measured over seeds: the seeds' spread is the margin
+
+    @staticmethod
+    def _seed_noise(a: Seeds, b: Seeds, margin: float) -> float:
+        """The largest gap between two means over seeds that is still noise."""
+        sa, sb = a.spread, b.spread
+        assert sa.std is not None and sb.std is not None
+        spread = SEED_ERRORS * math.sqrt(sa.std**2 / sa.n + sb.std**2 / sb.n)
+        return max(spread, margin * min(abs(sa.mean), abs(sb.mean)))
+
+    def compare_seeds(
+        self,
+        a: Seeds,
+        b: Seeds,
+        quantity: str,
+        margin: float = VALUE_MARGIN,
+        less: str = "更低",
+        more: str = "更高",
+    ) -> Claim:
+        """Whether setting ``a``'s mean ``quantity`` over seeds is below, above or about the
+        same as ``b``'s: outcomes preview / missing / seeds (one seed: no spread known) /
+        same / less / more."""
+        values = f"{a.name} {a.shown}，{b.name} {b.shown}"
+        if self.preview:
+            return Claim(
+                "compare_seeds", "preview", f"{quantity}：{values}（{PREVIEW}）"
+            )
+        if not (a.complete and b.complete and a.spread.n and b.spread.n):
+            return Claim(
+                "compare_seeds",
+                "missing",
+                f"{quantity}：{values}：有种子未得到结果，无法比较",
+            )
+        if a.spread.std is None or b.spread.std is None:
+            return Claim(
+                "compare_seeds",
+                "seeds",
+                f"{quantity}：{values}：只有 1 个种子，不知道种子之间的波动，不据此比较",
+            )
+        noise = self._seed_noise(a, b, margin)
+        gap = abs(a.spread.mean - b.spread.mean)
+        within = f"种子间波动给出的误差 ±{noise:,.{a.digits}f}{a.unit}"
+        if gap <= noise:
+            return Claim(
+                "compare_seeds",
+                "same",
+                f"{a.name}与{b.name}的{quantity}差不多（{a.shown} 对 {b.shown}，"
+                f"均值之差在{within}以内）",
+            )
+        outcome, word = (
+            ("less", less) if a.spread.mean < b.spread.mean else ("more", more)
+        )
+        return Claim(
+            "compare_seeds",
+            outcome,
+            f"{a.name}的{quantity}比{b.name}{word}（{a.shown} 对 {b.shown}，"
+            f"均值之差超出{within}）",
+        )
+
+    def best_seeds(
+        self,
+        items: t.Sequence[Seeds],
+        quantity: str,
+        margin: float = VALUE_MARGIN,
+        word: str = "最低",
+    ) -> Claim:
+        """Which setting has the lowest mean ``quantity`` over seeds, only where it beats the
+        runner-up beyond the seeds' spread (:meth:`compare_seeds`); a setting with a seed
+        that gave no value never wins: outcomes preview / missing / seeds / tie / winner."""
+        listed = "，".join(f"{m.name} {m.shown}" for m in items)
+        if self.preview:
+            return Claim("best_seeds", "preview", f"{quantity}：{listed}（{PREVIEW}）")
+        known = sorted(
+            (m for m in items if m.complete and m.spread.n),
+            key=lambda m: m.spread.mean,
+        )
+        if len(known) < 2:
+            return Claim(
+                "best_seeds",
+                "missing",
+                f"{quantity}：{listed}：每个种子都有结果的设置不足两个，无法比较",
+            )
+        first, second = known[0], known[1]
+        versus = self.compare_seeds(first, second, quantity, margin)
+        if versus.outcome == "seeds":
+            return dataclasses.replace(versus, rule="best_seeds")
+        if versus.outcome == "same":
+            return Claim(
+                "best_seeds",
+                "tie",
+                f"{quantity}{word}的{first.name}（{first.shown}）与{second.name}"
+                f"（{second.shown}）之差在种子间的波动以内，分不出高下",
+            )
+        return Claim(
+            "best_seeds",
+            "winner",
+            f"{quantity}{word}的是{first.name}（{first.shown}，其次是{second.name}"
+            f" {second.shown}，差距超出种子间的波动）",
         )

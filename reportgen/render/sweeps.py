@@ -1,9 +1,10 @@
 """Comparison tables of a sweep: one row per grid point, statistics over its seeds.
 
 A row holds what the hyperparameter tables of the course ask for (final and best perplexity,
-convergence speed, fluctuation, wall time) as :class:`~reportgen.aggregate.Spread` values, and
-remarks derived from the numbers across rows (lowest perplexity, fastest, steadiest …), so the
-conclusions a report states always follow from its own results.
+convergence speed, fluctuation, wall time) as :class:`~reportgen.aggregate.Spread` values and
+the remarks the numbers of its own runs give (seeds that diverged or never reached the
+threshold). Which row is best is not decided here: that is a claim
+(:meth:`~reportgen.claims.Judge.best_seeds`), with the seeds' spread as its margin.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import dataclasses
 import typing as t
 
 from reportgen.aggregate import Spread, fluctuation, points, steps_to_threshold
+from reportgen.claims import Seeds
 from reportgen.lab import LabSpec
 from reportgen.store import RunResult
 
@@ -27,44 +29,34 @@ class SweepRow:
     to_threshold: (
         Spread  # first step at or below the threshold, over the runs that got there
     )
-    fluctuation: Spread  # sample std of the last values of the series
+    fluctuation: Spread  # sample std of the last ``Sweep.last`` values of the series
     seconds: Spread  # wall time of a run
-    remarks: tuple[str, ...] = ()
 
     @property
     def failed(self) -> list[RunResult]:
         """Runs that diverged (inf/NaN) or failed: marked in the table, never dropped."""
         return [r for r in self.runs if r.status != "ok"]
 
+    @property
+    def remarks(self) -> list[str]:
+        """Seeds that never reached the threshold, and seeds that diverged."""
+        missed = len(self.runs) - len(self.failed) - self.to_threshold.n
+        found = [f"{missed}/{len(self.runs)} 次未达阈值"] if missed else []
+        return found + [
+            f"种子 {r.seed} 发散（第 {r.diverged_at} 轮）" for r in self.failed
+        ]
+
 
 @dataclasses.dataclass(frozen=True)
 class Sweep:
-    """The rows of one swept group and the winners among them (None where undefined)."""
+    """The rows of one swept group; ``last`` is the window the fluctuation was computed over:
+    the epochs asked for, or all of them where the runs trained fewer."""
 
     group: str
     axis: str
     threshold: float
     last: int
     rows: tuple[SweepRow, ...]
-
-    def winner(self, attribute: str) -> SweepRow | None:
-        """The row with the lowest mean ``attribute`` (e.g. "final"), ties to the first.
-
-        A row with a diverged run never wins: one lucky seed is not a result.
-        """
-        scored = [r for r in self.rows if getattr(r, attribute).n and not r.failed]
-        if attribute == "to_threshold":  # only rows whose every run got there
-            scored = [r for r in scored if r.to_threshold.n == len(r.runs)]
-        return min(scored, key=lambda r: getattr(r, attribute).mean, default=None)
-
-
-# remark per winning attribute, in the order they are listed in a row
-_REMARKS = {
-    "final": "困惑度最低",
-    "to_threshold": "收敛最快",
-    "fluctuation": "波动最小",
-    "seconds": "用时最短",
-}
 
 
 def sweep(
@@ -77,14 +69,23 @@ def sweep(
     last: int = 30,
 ) -> Sweep:
     """Statistics of ``group``'s runs per value of ``axis`` for a comparison table."""
+    grid = [
+        (point, run_ids, tuple(results[r] for r in run_ids))
+        for point, run_ids in points(lab, group)
+    ]
+    lengths = [
+        len(r.series.get(series, []))
+        for _, _, runs in grid
+        for r in runs
+        if r.status == "ok"
+    ]
+    window = min([last, *lengths])  # every row's fluctuation over the same epochs
     rows = []
-    for point, run_ids in points(lab, group):
-        runs = tuple(results[r] for r in run_ids)
-        ok = [r for r in runs if r.status == "ok"]
-        curves = [r.series.get(series, []) for r in ok]
+    for point, run_ids, runs in grid:
+        curves = [r.series.get(series, []) for r in runs if r.status == "ok"]
         reached = [steps_to_threshold(c, threshold) for c in curves]
-        wobble = [fluctuation(c, last) for c in curves]
-        params = {r.metrics.get("num_params") for r in ok}
+        wobble = [fluctuation(c, window) for c in curves]
+        params = {r.metrics.get("num_params") for r in runs if r.status == "ok"}
         rows.append(
             SweepRow(
                 value=point[axis],
@@ -95,32 +96,12 @@ def sweep(
                 best=Spread.of([min(v for _, v in c) for c in curves if c]),
                 to_threshold=Spread.of([s for s in reached if s is not None]),
                 fluctuation=Spread.of([w for w in wobble if w is not None]),
-                seconds=Spread.of([r.wall_seconds for r in ok]),
+                seconds=Spread.of([r.wall_seconds for r in runs if r.status == "ok"]),
             )
         )
-    found = Sweep(group, axis, threshold, last, tuple(rows))
-    winners = {name: found.winner(name) for name in _REMARKS}
-    return dataclasses.replace(
-        found, rows=tuple(_with_remarks(row, winners) for row in rows)
-    )
-
-
-def _with_remarks(row: SweepRow, winners: t.Mapping[str, SweepRow | None]) -> SweepRow:
-    remarks = [text for name, text in _REMARKS.items() if winners[name] is row]
-    if len(row.runs) - len(row.failed) > row.to_threshold.n:
-        remarks.append(
-            f"{len(row.runs) - len(row.failed) - row.to_threshold.n}/{len(row.runs)}"
-            " 次未达阈值"
-        )
-    for r in row.failed:
-        remarks.append(f"种子 {r.seed} 发散（第 {r.diverged_at} 轮）")
-    return dataclasses.replace(row, remarks=tuple(remarks))
+    return Sweep(group, axis, threshold, window, tuple(rows))
 
 
 def format_spread(spread: Spread, digits: int = 3) -> str:
     """ "mean ± std" over seeds, the plain mean for one seed, "—" for none."""
-    if not spread.n:
-        return "—"
-    if spread.std is None:
-        return f"{spread.mean:,.{digits}f}"
-    return f"{spread.mean:,.{digits}f} ± {spread.std:,.{digits}f}"
+    return Seeds("", spread, digits).shown
