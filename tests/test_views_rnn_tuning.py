@@ -48,6 +48,7 @@ def tuning_results(
         "param_count": result(
             "param_count",
             params={"input_size": 1, "num_hiddens": 3, "output_size": 1},
+            metrics={"scratch_output_shape": [5, 2, 1]},
             tables={
                 "counts": [
                     {
@@ -120,6 +121,7 @@ def test_a_preview_awards_nothing_and_draws_no_lesson() -> None:
         assert [c.outcome for c in sweep.findings] == ["preview"]
         assert sweep.final.outcome == sweep.seconds.outcome == "preview"
         assert "最低的是" not in sweep.findings[0].text
+    assert view.lesson == ""
     # the remarks column holds only what each row's own runs did, never an award
     assert [row[7] for row in view.hidden.rows] == ["3/3 次未达阈值"] * 3
 
@@ -132,12 +134,14 @@ def test_a_clear_best_beyond_the_seed_spread_wins() -> None:
     assert fastest.rule == steadiest.rule == "best_seeds"
     assert view.hidden.final.outcome == "more"  # 300 against 128: the lesson may follow
     assert "隐藏单元 300的最终困惑度比隐藏单元 128更高" in view.hidden.final.text
+    assert view.lesson == "：在同一学习率下，参数更多的模型未必训练得更好"
 
 
 def test_means_inside_the_seed_spread_are_about_the_same() -> None:
     view = tuning_view(runs=tuning_results(hidden=CLOSE))
     assert view.hidden.findings[0].outcome == "tie"
     assert view.hidden.final.outcome == "same" and "差不多" in view.hidden.final.text
+    assert view.lesson == ""  # no lesson from settings that are about the same
     # the batch sweep's numbers are clear: its award stands
     assert view.batch.findings[0].outcome == "winner"
 
@@ -168,3 +172,4 @@ def test_parameter_counts_report_a_mismatch() -> None:
     assert view.count_check == "公式与 numel() 在 GRU 上不一致"
     assert view.count_rows[1][-1] == "不一致" and view.count_rows[0][1] == "a = 15"
     assert view.textbook == ["两层 GRU 为 45 + 63 + 4 = 112"]
+    assert view.scratch_shape == [5, 2, 1]

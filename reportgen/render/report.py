@@ -27,11 +27,11 @@ from reportgen.render.figures import (
     figure_files,
     remove_old_figures,
 )
-from reportgen.render.sweeps import Sweep, format_spread, sweep
 from reportgen.safety import own_dir
 from reportgen.staged import StagedFiles
 from reportgen.store import RunResult
 from reportgen.views import Results, view_of
+from reportgen.views.sweeps import Sweep, format_spread, sweep
 
 FIGURES_DIR = "figures"
 MATH_DIR = "math"

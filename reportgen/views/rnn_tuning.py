@@ -6,11 +6,11 @@ import dataclasses
 import typing as t
 
 from reportgen.aggregate import Spread, mean_band
-from reportgen.claims import TIME_MARGIN, Claim, Judge, Seeds
+from reportgen.claims import SEED_ERRORS, TIME_MARGIN, Claim, Judge, Seeds
 from reportgen.render.context import format_number
-from reportgen.render.sweeps import Sweep, SweepRow, format_spread, sweep
 from reportgen.store import RunResult
 from reportgen.views import Results, final_value
+from reportgen.views.sweeps import Sweep, SweepRow, format_spread, sweep
 
 # The perplexity whose first reaching measures how fast a setting converges: the course's
 # 300-epoch runs all pass it, a few epochs of a preview none.
@@ -62,6 +62,10 @@ class RnnTuningView:
         str
     ]  # two-layer GRU and LSTM, one bias per gate: "两层 GRU 为 a + b + c = n"
     count_check: str  # formula against numel() over all the models
+    scratch_shape: t.Any  # the from-scratch model's output shape, from one forward pass
+    lesson: str  # what the hidden sweep teaches, only where its claim supports it ("" if not)
+    seed_errors: str  # the seed margin in standard errors of the difference: "3"
+    time_margin: str  # the gap under which two times are not compared: "25%"
 
 
 def _seeds(row: SweepRow, spread: Spread, digits: int, unit: str = "") -> Seeds:
@@ -202,6 +206,13 @@ def _sum(row: t.Mapping[str, t.Any]) -> str:
     return f"两层 {row['model']} 为 {' + '.join(parts)} = {row['formula_total']}"
 
 
+def _lesson(final: Claim) -> str:
+    """The lesson of a larger model ending with a higher perplexity beyond the seeds' spread."""
+    if final.outcome == "more":
+        return "：在同一学习率下，参数更多的模型未必训练得更好"
+    return ""
+
+
 def view(results: Results) -> RnnTuningView:
     base_id = results.members("hidden")[0]
     batch_runs = results.members("batch")
@@ -213,12 +224,13 @@ def view(results: Results) -> RnnTuningView:
         for r in results.members("hidden")
         if results.lab.run(r).point == results.lab.run(base_id).point
     ]
+    hidden = _sweep_view(results, "hidden", "num_hiddens", "隐藏单元")
     return RnnTuningView(
         base_id=base_id,
         base=results.runs[base_id],
         seeds=seeds,
         over_seeds=_over_seeds(seeds),
-        hidden=_sweep_view(results, "hidden", "num_hiddens", "隐藏单元"),
+        hidden=hidden,
         batch=_sweep_view(results, "batch", "batch_size", "批量"),
         chosen_hidden=chosen,
         batch_hidden=int(results.runs[batch_runs[0]].params["num_hiddens"]),
@@ -227,4 +239,8 @@ def view(results: Results) -> RnnTuningView:
         count_rows=[_count_row(r) for r in count_rows],
         textbook=[_sum(r) for r in counts.tables["textbook"]],
         count_check=_count_check(count_rows),
+        scratch_shape=counts.metrics["scratch_output_shape"],
+        lesson=_lesson(hidden.final),
+        seed_errors=f"{SEED_ERRORS:g}",
+        time_margin=f"{TIME_MARGIN:.0%}",
     )
