@@ -500,7 +500,7 @@ class Judge:
                 "compare_seeds",
                 "same",
                 f"{a.name}与{b.name}的{quantity}差不多（{a.shown} 对 {b.shown}，"
-                f"均值之差在{within}以内）",
+                f"均值之差在{within} 以内）",
             )
         outcome, word = (
             ("less", less) if a.spread.mean < b.spread.mean else ("more", more)

@@ -167,7 +167,7 @@ def _sweep_view(results: Results, group: str, axis: str, name: str) -> SweepView
         seconds=judge.compare_seeds(
             _seeds(last, last.seconds, 1, " 秒"),
             _seeds(first, first.seconds, 1, " 秒"),
-            "每次运行的用时",
+            "每次运行用时",
             TIME_MARGIN,
             less="更短",
             more="更长",
