@@ -9,13 +9,13 @@ import statistics
 from pathlib import Path
 
 import pytest
-from reportgen.views.sweeps import format_spread, sweep
 from test_store import make_result
 
 from reportgen.errors import ExperimentError, LabSpecError, ParamError
 from reportgen.lab import load_lab, parse_override
 from reportgen.plan import choose_from_results, plan
 from reportgen.store import RunResult
+from reportgen.views.sweeps import format_spread, sweep
 
 HEAD = 'number = 9\ntitle = "t"\ncourse = "c"\ntemplate = "lab4.md.j2"\n'
 STAGED = (
