@@ -186,10 +186,4 @@ class ReportContext(t.TypedDict):
     ok: t.Callable[..., bool]
     table: t.Callable[..., Markup]
     num: t.Callable[..., str]
-    chosen: t.Mapping[
-        str, t.Mapping[str, t.Any]
-    ]  # parameters chosen from results, per group
-    sweep: t.Callable[..., t.Any]  # (group, axis, **analysis) -> render.sweeps.Sweep
-    members: t.Callable[[str], list[str]]  # the run ids of a group, in spec order
-    spread: t.Callable[..., str]  # a Spread as "mean ± std"
     view: object | None  # the lab's view (reportgen.views)

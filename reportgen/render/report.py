@@ -31,7 +31,6 @@ from reportgen.safety import own_dir
 from reportgen.staged import StagedFiles
 from reportgen.store import RunResult
 from reportgen.views import Results, view_of
-from reportgen.views.sweeps import Sweep, format_spread, sweep
 
 FIGURES_DIR = "figures"
 MATH_DIR = "math"
@@ -71,9 +70,6 @@ def render_report(
 
         results = {run_id: for_templates(r) for run_id, r in results.items()}
 
-        def sweep_of(group: str, axis: str, **analysis: t.Any) -> Sweep:
-            return sweep(lab, results, group, axis, **analysis)
-
         context: ReportContext = {
             "lab": lab,
             "student": student,
@@ -89,10 +85,6 @@ def render_report(
             "ok": lambda *run_ids: all(results[r].status == "ok" for r in run_ids),
             "table": md_table,
             "num": format_number,
-            "chosen": chosen,
-            "sweep": sweep_of,
-            "members": lambda group: [r for r in run_ids if lab.run(r).group == group],
-            "spread": format_spread,
             "view": None,  # made below, where a stored value that breaks it is reported
         }
         try:

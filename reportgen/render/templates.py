@@ -25,22 +25,7 @@ def markdown_env() -> jinja2.Environment:
         extensions=["jinja2.ext.do"],
     )
     env.filters["num"] = format_number
-    env.filters["zip_rows"] = zip_rows
     return env
-
-
-def zip_rows(
-    left: list[dict[str, object]], right: list[dict[str, object]]
-) -> list[list[object]]:
-    """Two ranked token tables side by side: [rank, token, freq, token, freq] per row."""
-
-    def shown(token: object) -> object:
-        return "（空格）" if token == " " else token
-
-    return [
-        [i, shown(a["token"]), a["freq"], shown(b["token"]), b["freq"]]
-        for i, (a, b) in enumerate(zip(left, right, strict=True), 1)
-    ]
 
 
 def html_env() -> jinja2.Environment:

@@ -25,6 +25,7 @@ CHANCE = (
 @dataclasses.dataclass(frozen=True)
 class DigitsumView:
     lengths: list[int]
+    srn_first: str  # the shortest length's SRN run: its settings and code are shown
     sizes: list[list[object]]  # length, train, dev, test
     examples: list[list[object]]  # length (first line only), digits, label
     train_sha: str  # the L = 5 training file's sha256, shortened
@@ -136,6 +137,7 @@ def view(results: Results) -> DigitsumView:
     peaks = (_peak(boom, "grad_U"), _peak(clipped, "grad_U"))
     return DigitsumView(
         lengths=lengths,
+        srn_first=results.members("srn")[0],
         sizes=[
             [row["length"], row["train"], row["dev"], row["test"]]
             for row in data.tables["sizes"]

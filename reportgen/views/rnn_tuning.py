@@ -147,7 +147,7 @@ def _sweep_view(results: Results, group: str, axis: str, name: str) -> SweepView
             "最低困惑度",
             f"≤ {found.threshold:g} 轮数",
             f"末 {found.last} 轮波动",
-            "用时 (s)",
+            "运行总时间 (s)",
             "备注",
         ],
         rows=[_row(r) for r in rows],
@@ -167,7 +167,7 @@ def _sweep_view(results: Results, group: str, axis: str, name: str) -> SweepView
         seconds=judge.compare_seeds(
             _seeds(last, last.seconds, 1, " 秒"),
             _seeds(first, first.seconds, 1, " 秒"),
-            "每次运行用时",
+            "运行总时间",
             TIME_MARGIN,
             less="更短",
             more="更长",
