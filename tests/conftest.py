@@ -1,4 +1,5 @@
-"""Shared fixtures: a CLI runner, and one quick lab4 build per test session in a temp folder."""
+"""Shared fixtures: a CLI runner, and one quick build of each lab per test session in a temp
+folder."""
 
 from __future__ import annotations
 
@@ -89,13 +90,31 @@ def pdf_text(path: Path) -> str:
     ).stdout
 
 
+QuickLab = t.Callable[[str], tuple[Path, Result]]
+
+
 @pytest.fixture(scope="session")
-def quick_build(tmp_path_factory: pytest.TempPathFactory) -> QuickBuild:
-    build_dir = tmp_path_factory.mktemp("build")
-    qb = QuickBuild(build_dir, t.cast(Result, None))
-    qb.first = qb.build("--notes", str(build_dir / "no-notes.md"))
-    assert qb.first.exit_code == 0, qb.first.output
-    return qb
+def quick_lab(tmp_path_factory: pytest.TempPathFactory) -> QuickLab:
+    """Each lab's quick build with no discussion, made once per session and shared by the
+    tests that only read it: ``quick_lab(lab_id)`` -> (its build folder, the build's output)."""
+    built: dict[str, tuple[Path, Result]] = {}
+
+    def build(lab_id: str) -> tuple[Path, Result]:
+        if lab_id not in built:
+            build_dir = tmp_path_factory.mktemp(f"quick-{lab_id}")
+            no_notes = str(build_dir / "no-notes.md")
+            built[lab_id] = (
+                build_dir,
+                quick_build_of(lab_id, build_dir, "--notes", no_notes),
+            )
+        return built[lab_id]
+
+    return build
+
+
+@pytest.fixture(scope="session")
+def quick_build(quick_lab: QuickLab) -> QuickBuild:
+    return QuickBuild(*quick_lab("lab4"))
 
 
 @pytest.fixture

@@ -4,12 +4,13 @@ reported with its step, and the quick build's PDF."""
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
 import torch
 from click.testing import Result
-from conftest import pdf_text, quick_build_of
+from conftest import QuickLab, pdf_text, quick_build_of
 from test_models import experiment_module
 
 from reportgen.data.digitsum import LENGTHS, file_sha256, generate
@@ -98,8 +99,12 @@ def test_a_forced_divergence_is_stored_with_its_step(tmp_path: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def quick(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Result]:
+def quick(
+    tmp_path_factory: pytest.TempPathFactory, quick_lab: QuickLab
+) -> tuple[Path, Result]:
     build_dir = tmp_path_factory.mktemp("digitsum")
+    # the plain quick build's runs, so that only the explosion runs train again
+    shutil.copytree(quick_lab("digitsum")[0] / "cache", build_dir / "cache")
     # lr 1e38 overflows float32 at once: a forced divergence of the explosion study
     result = quick_build_of("digitsum", build_dir, "--set", "explode.lr=1e38")
     return build_dir / "digitsum" / "WA2214014-杨跃浙-Lab-6.pdf", result
@@ -115,11 +120,13 @@ def test_quick_pdf_has_the_accuracy_table_with_every_length(
 
 
 def test_divergence_is_reported_with_its_step_and_the_build_goes_on(
-    quick: tuple[Path, Result],
+    quick: tuple[Path, Result], quick_lab: QuickLab
 ) -> None:
     pdf, result = quick
     # 53 runs, 7 of them (lr = 0.001) sharing keys with the srn group: trained once
-    assert "46 trained, 7 from cache, 1 diverged (explode)" in result.output
+    assert "46 trained, 7 from cache." in quick_lab("digitsum")[1].output
+    # the overridden explosion run alone trains again, and diverges
+    assert "1 trained, 52 from cache, 1 diverged (explode)" in result.output
     step = re.search(
         r"不裁剪时，损失在第(\d+)步变成了", re.sub(r"\s+", "", pdf_text(pdf))
     )

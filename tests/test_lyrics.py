@@ -9,7 +9,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import invoke, pdf_text, quick_build_of
+from conftest import QuickLab, invoke, pdf_text, quick_build_of
 
 from reportgen.paths import DATA_DIR
 from reportgen.store import Store
@@ -108,10 +108,9 @@ def test_quick_build_on_a_user_zip_then_check(
 
 
 def test_without_a_corpus_the_report_says_it_used_the_public_domain_one(
-    tmp_path: Path,
+    quick_lab: QuickLab,
 ) -> None:
-    build_dir = tmp_path / "build"
-    quick_build_of("lyrics", build_dir)
+    build_dir, _ = quick_lab("lyrics")
     text = pdf_text(next((build_dir / "lyrics").glob("*-Lab-8.pdf")))
     assert "本次训练没有使用课程原始语料" in text and "tangshi.txt" in text
     (r, _) = lyrics_results(build_dir)

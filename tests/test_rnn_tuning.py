@@ -9,13 +9,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import Result
-from conftest import invoke, pdf_text, quick_build_of
+from conftest import QuickLab, invoke, pdf_text, quick_build_of
 
 
 @pytest.fixture(scope="module")
-def tuning(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Result]:
-    build_dir = tmp_path_factory.mktemp("tuning")
-    return build_dir, quick_build_of("rnn-tuning", build_dir)
+def tuning(quick_lab: QuickLab) -> tuple[Path, Result]:
+    return quick_lab("rnn-tuning")
 
 
 def test_batch_sweep_runs_at_the_chosen_hidden_size_and_reuses_its_runs(

@@ -101,8 +101,16 @@ def test_a_preview_compares_nothing() -> None:
 
 
 def test_blank_continuations_say_so_and_rows_come_from_results() -> None:
-    view = lab4_view(samples={"gru_deep": " " * 50}, ppl={"lstm_deep": 1.234})
-    assert view.deep_rows[1][-1] == "（空白输出）"
+    # generated texts repeat their prompt: 50 blanks after it are no answer
+    view = lab4_view(
+        samples={
+            "gru_deep": "time traveller" + " " * 50,
+            "lstm_deep": "time traveller ",
+        },
+        ppl={"lstm_deep": 1.234},
+    )
+    assert view.deep_rows[1][-1] == "time traveller（空白输出）"
+    assert view.deep_rows[0][-1] == "time traveller（空白输出）"
     assert view.deep_rows[0][4] == "1.234"
     assert view.top_words == ["the", "i", "and"]
     assert view.top_chars[0] == "空格"

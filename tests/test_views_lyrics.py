@@ -35,7 +35,7 @@ def lyrics_view(
                         "epoch": 1,
                         "perplexity": series[0],
                         "prefix": "分开",
-                        "text": "  ",
+                        "text": "分开  ",  # the prompt, then only blanks
                     }
                 ]
             },
@@ -72,5 +72,5 @@ def test_sampling_claim_flips_with_the_perplexities(
 def test_a_preview_compares_nothing_and_blank_text_says_so() -> None:
     view = lyrics_view([200.0, 39.0], [200.0, 15.0], preview=True)
     assert view.sampling.outcome == view.times.outcome == "preview"
-    assert view.progress["random"][0][-1] == "（空白输出）"
+    assert view.progress["random"][0][-1] == "分开（空白输出）"
     assert view.max_step == 1.0

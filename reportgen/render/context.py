@@ -134,11 +134,11 @@ def md_table(
 
 
 def sample_list(result: RunResult) -> Markup:
-    """The run's generated continuations as a bullet list: “prefix” → text (a blank one
-    as （空白输出）)."""
+    """The run's generated continuations as a bullet list: “prefix” → text (a blank
+    continuation as “prefix（空白输出）”)."""
     return Markup(
         "\n".join(
-            f"- “{escape_markdown(prefix)}” → {escape_markdown(shown_sample(text))}"
+            f"- “{escape_markdown(prefix)}” → {escape_markdown(shown_sample(text, prefix))}"
             for prefix, text in result.samples.items()
         )
     )

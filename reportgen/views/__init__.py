@@ -50,9 +50,11 @@ class Results:
         return Measured(self.label(run_id), value, digits, unit)
 
 
-def shown_sample(text: str) -> str:
-    """A generated text as the report prints it: an empty or blank one says so."""
-    return text if text.strip() else EMPTY_OUTPUT
+def shown_sample(text: str, prefix: str = "") -> str:
+    """A generated text as the report prints it. Where nothing but blanks follows its
+    ``prefix`` (the prompt it continues, which the text repeats), it says so: "time
+    traveller" and 50 spaces would otherwise print as if the model had answered the prompt."""
+    return text if text.removeprefix(prefix).strip() else prefix + EMPTY_OUTPUT
 
 
 def final_value(result: RunResult, name: str, digits: int = 3) -> str:

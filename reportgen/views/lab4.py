@@ -118,7 +118,7 @@ def view(results: Results) -> Lab4View:
                     format_number(runs[r].metrics.get("num_params")),
                 ),
                 _speed(runs[r]),
-                shown_sample(runs[r].samples.get(PROMPT, ""))[:32],
+                shown_sample(runs[r].samples.get(PROMPT, ""), PROMPT)[:32],
             ]
             for r in DEEP
         ],

@@ -57,7 +57,7 @@ def view(results: Results) -> LyricsView:
                     s["epoch"],
                     format_number(s["perplexity"]),
                     s["prefix"],
-                    shown_sample(s["text"]),
+                    shown_sample(s["text"], s["prefix"]),
                 ]
                 for s in runs[r].tables.get("samples_by_epoch", [])
             ]

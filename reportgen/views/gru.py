@@ -1,0 +1,80 @@
+"""gru's view: the two models' rows, the nn.GRU check and the comparisons (d2l 9.1)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from reportgen.claims import TIME_MARGIN, Claim, Measured
+from reportgen.render.context import format_number
+from reportgen.views import Results, final_value
+
+MODELS = ("gru_scratch", "gru_concise")
+GATES = 3  # reset gate, update gate, candidate hidden state
+
+
+@dataclasses.dataclass(frozen=True)
+class GRUView:
+    rows: list[
+        list[str]
+    ]  # model, parameters, final perplexity, training time, tokens/s
+    vocab_size: int
+    book_check: Claim  # the book's formula against nn.GRU, the same weights
+    torch_check: Claim  # the reset gate after the product against nn.GRU
+    extra_params: int  # nn.GRU's parameters beyond the from-scratch GRU's
+    extra_is_biases: bool  # whether that is one more bias vector per gate
+    curves: list[Claim]  # each model's perplexity curve
+    uniform: list[Claim]  # each model's final perplexity against uniform guessing
+    perplexity: Claim  # from scratch vs nn.GRU, final perplexity
+    time: Claim  # from scratch vs nn.GRU, training time
+    time_margin: str  # the gap below which two training times are not compared
+
+
+def view(results: Results) -> GRUView:
+    runs, judge = results.runs, results.judge
+    check = runs["check"].metrics
+    scratch = runs["gru_scratch"]
+    vocab_size = int(scratch.metrics["vocab_size"])  # the same corpus for both models
+    params = [int(runs[r].metrics.get("num_params") or 0) for r in MODELS]
+    hidden = int(scratch.params["num_hiddens"])
+
+    def seconds(run_id: str) -> Measured:
+        return results.metric(run_id, "train_seconds", 1, " 秒")
+
+    return GRUView(
+        rows=[
+            [
+                results.label(r),
+                format_number(runs[r].metrics.get("num_params")),
+                final_value(runs[r], "perplexity"),
+                format_number(runs[r].metrics.get("train_seconds"), 1),
+                format_number(runs[r].metrics.get("tokens_per_second"), 0),
+            ]
+            for r in MODELS
+        ],
+        vocab_size=vocab_size,
+        book_check=judge.agreement(
+            "按教材公式的 GRU 与 nn.GRU", check["max_abs_diff_book"]
+        ),
+        torch_check=judge.agreement(
+            "把重置门放在乘法之后的 GRU 与 nn.GRU", check["max_abs_diff_reset_after"]
+        ),
+        extra_params=params[1] - params[0],
+        extra_is_biases=params[1] - params[0] == GATES * hidden,
+        curves=[
+            judge.curve(
+                results.label(r), runs[r].series.get("perplexity", []), "困惑度", "轮"
+            )
+            for r in MODELS
+        ],
+        uniform=[
+            judge.against_uniform(results.metric(r, "perplexity"), vocab_size)
+            for r in MODELS
+        ],
+        perplexity=judge.compare(
+            results.metric("gru_scratch", "perplexity"),
+            results.metric("gru_concise", "perplexity"),
+            "最终困惑度",
+        ),
+        time=judge.times(seconds("gru_scratch"), seconds("gru_concise")),
+        time_margin=f"{TIME_MARGIN:.0%}",
+    )

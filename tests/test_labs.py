@@ -1,0 +1,56 @@
+"""Every lab found in labs/ validates and quick-builds into a report a reader can open: a new
+lab is tested by being added (docs/authoring.md)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from conftest import QuickLab, invoke, pdf_text
+
+from reportgen.lab import load_lab
+from reportgen.paths import LABS_DIR
+
+LABS = sorted(path.stem for path in LABS_DIR.glob("*.toml"))
+
+
+def test_the_shipped_labs_are_found() -> None:
+    assert {"lab4", "rnn-tuning", "digitsum", "tangshi", "lyrics", "gru"} <= set(LABS)
+
+
+@pytest.mark.parametrize("lab_id", LABS)
+def test_every_lab_validates(lab_id: str) -> None:
+    result = invoke("validate", lab_id, "--profile", "quick")
+    assert result.exit_code == 0, result.output
+    assert "spec, template and experiments are valid" in result.output
+
+
+@pytest.mark.parametrize("lab_id", LABS)
+def test_every_lab_quick_builds_a_whole_report(
+    lab_id: str, quick_lab: QuickLab
+) -> None:
+    lab = load_lab(lab_id)
+    build_dir, built = quick_lab(lab_id)
+    pdf = next((build_dir / lab_id).glob(f"WA2214014-*-Lab-{lab.number}.pdf"))
+    text = pdf_text(pdf)
+    flat = re.sub(r"\s+", "", text)
+    assert f"实验报告{lab.number}" in flat and re.sub(r"\s+", "", lab.title) in flat
+    for section in (
+        "[实验名称]",
+        "[实验目的]",
+        "[实验要求]",
+        "[实验内容]",
+        "[小结或讨论]",
+    ):
+        assert section in flat, section
+    # nothing a template failed to fill (Python's None, Jinja's markers) outside code
+    markdown = pdf.with_suffix(".md").read_text(encoding="utf-8")
+    prose = re.sub(r"^```.*?^```", "", markdown, flags=re.M | re.S)
+    assert not re.search(r"\bNone\b|\{\{|\{%|undefined", prose), prose[:2000]
+    # every figure of the spec is drawn, and the drawn file is an image
+    for figure in lab.figures:
+        (path,) = re.findall(
+            rf"\]\((figures/{re.escape(figure.id)}-[0-9a-f]+\.png)\)", markdown
+        )
+        assert (pdf.parent / path).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", path
+    assert "附录：运行记录" in flat and built.exit_code == 0

@@ -1,0 +1,112 @@
+"""gru's view: each claim flips with the numbers fed to it, the parameter gap is computed,
+and a blank continuation prints as such (no training: synthetic results)."""
+
+from __future__ import annotations
+
+import pytest
+from views_data import result, results_of
+
+from reportgen.render.context import sample_list
+from reportgen.store import RunResult
+from reportgen.views import view_of
+from reportgen.views.gru import GRUView
+
+HIDDEN = 256
+
+
+def gru_view(
+    ppl: tuple[float, float] = (1.10, 1.08),
+    seconds: tuple[float, float] = (900.0, 300.0),
+    params: tuple[int, int] = (226_076, 226_076 + 3 * HIDDEN),
+    check: tuple[float, float] = (0.64, 1.5e-7),
+    scratch_curve: tuple[float, ...] = (26.0, 9.0, 1.1),
+    preview: bool = False,
+) -> GRUView:
+    def model(i: int, curve: tuple[float, ...]) -> RunResult:
+        return result(
+            params={"num_hiddens": HIDDEN, "num_epochs": len(curve)},
+            metrics={
+                "perplexity": ppl[i],
+                "train_seconds": seconds[i],
+                "tokens_per_second": 5000.0,
+                "num_params": params[i],
+                "vocab_size": 28,
+            },
+            series={"perplexity": [[e + 1, v] for e, v in enumerate(curve)]},
+        )
+
+    runs = {
+        "check": result(
+            metrics={
+                "max_abs_diff_book": check[0],
+                "max_abs_diff_reset_after": check[1],
+            }
+        ),
+        "gru_scratch": model(0, scratch_curve),
+        "gru_concise": model(1, (26.0, 9.0, 1.08)),
+    }
+    made = view_of(results_of("gru", runs, preview))
+    assert isinstance(made, GRUView)
+    return made
+
+
+@pytest.mark.parametrize(
+    ("scratch", "concise", "outcome"),
+    [(1.30, 1.08, "more"), (1.08, 1.30, "less"), (1.09, 1.08, "same")],
+)
+def test_perplexity_claim_flips(scratch: float, concise: float, outcome: str) -> None:
+    view = gru_view(ppl=(scratch, concise))
+    assert view.perplexity.outcome == outcome
+    assert view.rows[0][2] == f"{scratch:.3f}"
+
+
+@pytest.mark.parametrize(
+    ("seconds", "outcome"),
+    [((900.0, 300.0), "more"), ((300.0, 900.0), "less"), ((310.0, 300.0), "same")],
+)
+def test_time_claim_flips_and_a_small_gap_is_noise(
+    seconds: tuple[float, float], outcome: str
+) -> None:
+    assert gru_view(seconds=seconds).time.outcome == outcome
+
+
+@pytest.mark.parametrize(
+    ("check", "book", "reset_after"),
+    [
+        ((0.64, 1.5e-7), "different", "rounding"),
+        ((0.0, 0.0), "equal", "equal"),
+        ((0.64, 0.3), "different", "different"),
+    ],
+)
+def test_the_nn_gru_check_says_what_the_differences_are(
+    check: tuple[float, float], book: str, reset_after: str
+) -> None:
+    view = gru_view(check=check)
+    assert (view.book_check.outcome, view.torch_check.outcome) == (book, reset_after)
+
+
+def test_the_parameter_gap_is_one_bias_per_gate_only_when_it_is() -> None:
+    assert gru_view().extra_params == 3 * HIDDEN and gru_view().extra_is_biases
+    other = gru_view(params=(1000, 1100))
+    assert other.extra_params == 100 and not other.extra_is_biases
+
+
+def test_curves_and_uniform_guessing_follow_the_numbers() -> None:
+    risen = gru_view(scratch_curve=(26.0, 9.0, 30.0), ppl=(30.0, 1.08))
+    assert risen.curves[0].outcome == "rebounded"
+    assert risen.uniform[0].outcome == "worse"  # 30 over a vocabulary of 28
+    assert gru_view().curves[0].outcome == "steady"
+    assert gru_view().uniform[0].outcome == "better"
+
+
+def test_a_preview_compares_nothing() -> None:
+    view = gru_view(preview=True, ppl=(1.30, 1.08), seconds=(900.0, 300.0))
+    assert view.perplexity.outcome == view.time.outcome == "preview"
+
+
+def test_a_blank_continuation_prints_as_such() -> None:
+    listed = sample_list(
+        result(samples={"time traveller": "time traveller" + " " * 50, "a": "a b"})
+    )
+    assert "“time traveller” → time traveller（空白输出）" in listed
+    assert "“a” → a b" in listed
