@@ -4,14 +4,16 @@ lab is tested by being added (docs/authoring.md)."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from conftest import QuickLab, invoke, pdf_text
 
 from reportgen.lab import load_lab
-from reportgen.paths import LABS_DIR
+from reportgen.paths import LABS_DIR, TEMPLATES_DIR
 
 LABS = sorted(path.stem for path in LABS_DIR.glob("*.toml"))
+TEMPLATES = sorted(TEMPLATES_DIR.glob("*.j2"))
 
 
 def test_the_shipped_labs_are_found() -> None:
@@ -54,3 +56,14 @@ def test_every_lab_quick_builds_a_whole_report(
         )
         assert (pdf.parent / path).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", path
     assert "附录：运行记录" in flat and built.exit_code == 0
+
+
+@pytest.mark.parametrize("template", TEMPLATES, ids=lambda path: path.name)
+def test_a_tag_ending_a_line_of_text_keeps_the_line_break(template: Path) -> None:
+    """trim_blocks removes the newline after a block tag: at the end of a line of text
+    (``…更多样。{% endif %}``) that joins the next paragraph to this one. Such a tag must
+    be written ``+%}``, which keeps the newline."""
+    for number, line in enumerate(template.read_text("utf-8").splitlines(), 1):
+        text = re.sub(r"\{%.*?%\}|\{#.*?#\}", "", line)
+        if text.strip() and re.search(r"%\}\s*$", line):
+            assert line.rstrip().endswith("+%}"), f"{template.name}:{number}"
