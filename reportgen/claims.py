@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import math
+import re
 import typing as t
 
 from reportgen.aggregate import Spread
@@ -60,6 +61,11 @@ SEED_ERRORS = 3.0
 
 PREVIEW = "快速预览只训练了很少的轮次，不据此比较"
 
+# where a Latin letter, digit or % meets a Han character, either way round
+LATIN_BESIDE_HAN = re.compile(
+    r"(?<=[A-Za-z0-9%])(?=[\u4e00-\u9fff])|(?<=[\u4e00-\u9fff])(?=[A-Za-z0-9])"
+)
+
 
 @dataclasses.dataclass(frozen=True)
 class Claim:
@@ -68,6 +74,11 @@ class Claim:
     rule: str
     outcome: str
     text: str
+
+    def __post_init__(self) -> None:
+        # names and numbers meet Chinese with a space, as in the templates' prose:
+        # "隐藏单元 128 的困惑度", not "隐藏单元 128的困惑度"
+        object.__setattr__(self, "text", LATIN_BESIDE_HAN.sub(" ", self.text))
 
     def __str__(self) -> str:
         return self.text
@@ -500,7 +511,7 @@ class Judge:
                 "compare_seeds",
                 "same",
                 f"{a.name}与{b.name}的{quantity}差不多（{a.shown} 对 {b.shown}，"
-                f"均值之差在{within} 以内）",
+                f"均值之差在{within}以内）",
             )
         outcome, word = (
             ("less", less) if a.spread.mean < b.spread.mean else ("more", more)

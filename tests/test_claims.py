@@ -31,7 +31,7 @@ def test_compare(a: float | None, b: float, outcome: str) -> None:
     claim = COURSE.compare(m("A", a), m("B", b), "困惑度")
     assert claim.outcome == outcome
     if outcome == "less":
-        assert claim.text == "A的困惑度比B更低（1.046 对 1.534）"
+        assert claim.text == "A 的困惑度比 B 更低（1.046 对 1.534）"
     if outcome == "same":
         assert "相差不到 2%" in claim.text
 
@@ -71,7 +71,7 @@ def test_best(values: list[float | None], outcome: str, first: str | None) -> No
     assert claim.outcome == outcome
     if first:
         assert claim.text.startswith(
-            f"困惑度最低的{'是' if outcome == 'winner' else ''}{first}"
+            f"困惑度最低的{'是' if outcome == 'winner' else ''} {first}"
         )
 
 

@@ -35,7 +35,7 @@ def test_compare_seeds(a: Seeds, b: Seeds, outcome: str) -> None:
         assert "差不多" in claim.text
     if outcome == "less":
         assert claim.text.startswith(
-            "A的最终困惑度比B更低（8.000 ± 0.100 对 9.000 ± 0.100"
+            "A 的最终困惑度比 B 更低（8.000 ± 0.100 对 9.000 ± 0.100"
         )
 
 
@@ -63,9 +63,9 @@ def test_a_preview_compares_and_awards_nothing() -> None:
         (
             [s("B", 9.0, 9.1, 8.9), s("A", 8.0, 8.1, 7.9), s("C", 12.0, 12.1, 11.9)],
             "winner",
-            "最终困惑度最低的是A（8.000 ± 0.100，其次是B",
+            "最终困惑度最低的是 A（8.000 ± 0.100，其次是 B",
         ),
-        ([s("A", 8.0, 9.0, 7.0), s("B", 8.5, 9.5, 7.5)], "tie", "最终困惑度最低的A"),
+        ([s("A", 8.0, 9.0, 7.0), s("B", 8.5, 9.5, 7.5)], "tie", "最终困惑度最低的 A"),
         ([s("A", 8.0), s("B", 9.0)], "seeds", ""),
         # the lowest mean has a seed without a value: it never wins, one setting is left
         ([s("A", 1.0, 1.1, complete=False), s("B", 9.0, 9.1, 8.9)], "missing", ""),

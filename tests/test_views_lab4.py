@@ -84,7 +84,7 @@ def test_deep_and_layer_claims_flip_with_their_numbers() -> None:
     two_lower = lab4_view(ppl={"rnn_concise_2layers": 1.02, "rnn_concise": 1.27})
     assert two_lower.layers.outcome == "less"
     assert two_lower.layers.text.startswith(
-        "nn.RNN（2 层）的最终困惑度比nn.RNN（1 层）更低"
+        "nn.RNN（2 层）的最终困惑度比 nn.RNN（1 层）更低"
     )
 
 

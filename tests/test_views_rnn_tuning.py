@@ -133,7 +133,7 @@ def test_a_clear_best_beyond_the_seed_spread_wins() -> None:
     assert best.text.startswith("最终困惑度最低的是隐藏单元 128（8.000 ± 0.100")
     assert fastest.rule == steadiest.rule == "best_seeds"
     assert view.hidden.final.outcome == "more"  # 300 against 128: the lesson may follow
-    assert "隐藏单元 300的最终困惑度比隐藏单元 128更高" in view.hidden.final.text
+    assert "隐藏单元 300 的最终困惑度比隐藏单元 128 更高" in view.hidden.final.text
     assert view.lesson == "：在同一学习率下，参数更多的模型未必训练得更好"
 
 

@@ -55,7 +55,7 @@ def tangshi_view(
 def test_a_rising_loss_is_said_and_the_steady_ones_too() -> None:
     view = tangshi_view({"rnn": [9.78, 10.61, 10.58]})
     assert [c.outcome for c in view.curves] == ["steady", "steady", "flat"]
-    assert "RNN的损失没有下降：从 9.780 到 10.580" in str(view.curves[2])
+    assert "RNN 的损失没有下降：从 9.780 到 10.580" in str(view.curves[2])
     assert not view.unsteady
     rebound = tangshi_view({"gru": [9.0, 3.0, 2.0, 6.0]})
     assert rebound.curves[1].outcome == "rebounded" and rebound.unsteady
@@ -70,7 +70,7 @@ def test_a_perplexity_over_the_vocabulary_is_worse_than_uniform() -> None:
 @pytest.mark.parametrize(
     ("seconds", "outcome", "words"),
     [
-        ({"rnn": 50.0}, "winner", "训练时间最短的是RNN"),
+        ({"rnn": 50.0}, "winner", "训练时间最短的是 RNN"),
         ({"rnn": 90.0}, "tie", "分不出高下"),  # 10 % apart: inside the 25 % margin
     ],
 )
