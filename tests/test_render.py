@@ -165,3 +165,12 @@ def test_pdf_fetches_nothing_outside_the_report_folder(
 def test_missing_glyph_is_an_error_not_tofu(tmp_path: Path) -> None:
     with pytest.raises(RenderError, match=r"\.notdef glyph"):
         render(tmp_path, "<p>Linear B: \U00010000</p>")
+
+
+def test_a_line_break_between_chinese_characters_is_no_space(tmp_path: Path) -> None:
+    html = to_html(
+        "见上表。\n加入裁剪后\n`nn.RNN` 不变，\nGRU 也是。\n\n```python\n# 甲\n# 乙\n```\n",
+        tmp_path,
+    )
+    assert "<p>见上表。加入裁剪后\n<code>nn.RNN</code> 不变，\nGRU 也是。</p>" in html
+    assert "# 甲</span>\n" in html  # code keeps its lines

@@ -157,6 +157,26 @@ def _caption_kind(element: etree.Element) -> str | None:
     return match.group(1) if match else None
 
 
+class _EastAsianLineBreaks(Treeprocessor):
+    """A line break inside a paragraph between two Chinese characters (or CJK punctuation)
+    is dropped, not shown as a space: "见上表。⏎加入裁剪后" reads "见上表。加入裁剪后".
+    Pandoc's ``east_asian_line_breaks`` does the same; code is left alone."""
+
+    BREAK = re.compile(
+        r"(?<=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef])[ \t]*\n[ \t]*"
+        r"(?=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef])"
+    )
+
+    def run(self, root: etree.Element) -> None:
+        for element in root.iter():
+            if element.tag in ("pre", "code"):
+                continue
+            if element.text:
+                element.text = self.BREAK.sub("", element.text)
+            if element.tail:
+                element.tail = self.BREAK.sub("", element.tail)
+
+
 class _CodeLinePostprocessor(Postprocessor):
     """Pygments marks each code line with id="line-N", repeated in every listing; ids must be
     unique in a document, so turn them into a class (used for the hanging indent in CSS)."""
@@ -194,6 +214,8 @@ class ReportExtension(Extension):
             md.preprocessors.register(_MathPreprocessor(md, self.math_dir), "math", 25)
         md.treeprocessors.register(_CaptionTreeprocessor(md), "captions", 5)
         md.treeprocessors.register(_PoemGroupTreeprocessor(md), "poems", 4)
+        # after the inline patterns (20): code spans are <code> elements by then
+        md.treeprocessors.register(_EastAsianLineBreaks(md), "east_asian_breaks", 3)
         md.postprocessors.register(_CodeLinePostprocessor(md), "code_lines", 5)
 
 
