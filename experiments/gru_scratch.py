@@ -14,8 +14,9 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from reportgen import limits
 from reportgen.experiment import RunContext, experiment
-from reportgen.params import require
+from reportgen.params import require, require_at_least, require_at_most
 from reportgen.paths import DATA_DIR
 from reportgen.text.corpus import load_corpus_time_machine
 from reportgen.train.language_model import LMParams, train_language_model
@@ -103,9 +104,12 @@ class CheckParams:
     init_std: float = 0.5
 
     def __post_init__(self) -> None:
-        for name in ("vocab_size", "num_hiddens", "num_steps", "batch_size"):
-            value = getattr(self, name)
-            require(1 <= value <= 1024, f"{name} must be 1 … 1024, got {value}")
+        require_at_least(
+            self, 1, "vocab_size", "num_hiddens", "num_steps", "batch_size"
+        )
+        require_at_most(self, limits.HIDDENS, "vocab_size", "num_hiddens")
+        require_at_most(self, limits.STEPS, "num_steps")
+        require_at_most(self, limits.BATCH, "batch_size")
         require(
             0 < self.init_std <= 10, f"init_std must be in (0, 10], got {self.init_std}"
         )
