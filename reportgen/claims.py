@@ -92,6 +92,9 @@ class Measured:
     value: float | None
     digits: int = 3
     unit: str = ""  # printed after the value, e.g. " 秒"
+    # the stretch of training the run belongs to (views.Results.sittings): times are
+    # compared only within one; None where unknown
+    sitting: int | None = None
 
     @property
     def known(self) -> bool:
@@ -191,8 +194,26 @@ class Judge:
         )
 
     def times(self, a: Measured, b: Measured, quantity: str = "训练时间") -> Claim:
-        """:meth:`compare` for times of runs that trained side by side."""
+        """:meth:`compare` for times of runs that trained side by side; outcome ``apart``
+        where they did not (one came from the cache of an earlier build)."""
+        if self._apart([a, b]):
+            return self._apart_claim("compare", [a, b], quantity)
         return self.compare(a, b, quantity, TIME_MARGIN, less="更短", more="更长")
+
+    @staticmethod
+    def _apart(items: t.Sequence[Measured]) -> bool:
+        return len({m.sitting for m in items if m.known}) > 1
+
+    def _apart_claim(
+        self, rule: str, items: t.Sequence[Measured], quantity: str
+    ) -> Claim:
+        listed = "，".join(f"{m.name} {m.shown}" for m in items)
+        return Claim(
+            rule,
+            "apart",
+            f"{quantity}：{listed}（这些运行不是在同一段时间里训练的，"
+            "有的来自早先一次构建的缓存，机器负载不同，不据此比较快慢）",
+        )
 
     def best(
         self,
@@ -233,7 +254,10 @@ class Judge:
         )
 
     def fastest(self, items: t.Sequence[Measured], quantity: str = "训练时间") -> Claim:
-        """:meth:`best` over times, with the margin of runs trained side by side."""
+        """:meth:`best` over times, with the margin of runs trained side by side (``apart``
+        where they did not)."""
+        if self._apart(items):
+            return self._apart_claim("best", items, quantity)
         return self.best(items, quantity, TIME_MARGIN, "min", "最短")
 
     def trend(
@@ -361,10 +385,11 @@ class Judge:
                 f"最后为 {last:,.3f}",
             )
         if last > first * (1 - CURVE_MARGIN):
+            how = "没有下降" if last >= first else f"下降不到 {CURVE_MARGIN:.0%}"
             return Claim(
                 "curve",
                 "flat",
-                f"{name}的{quantity}没有下降：从 {first:,.3f} 到 {last:,.3f}",
+                f"{name}的{quantity}{how}：从 {first:,.3f} 到 {last:,.3f}",
             )
         running = math.inf
         for at, value in series:

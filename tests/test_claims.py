@@ -3,6 +3,7 @@ among them)."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import pytest
@@ -178,3 +179,22 @@ def test_agreement(diff: float, outcome: str) -> None:
 )
 def test_memorised(copied: int, total: int, outcome: str) -> None:
     assert COURSE.memorised("LSTM", copied, total).outcome == outcome
+
+
+def test_a_flat_curve_that_fell_a_little_does_not_say_it_did_not_fall() -> None:
+    # 27.863 → 25.142 falls 9.8 %: less than the margin, but it fell
+    fell = COURSE.curve("LSTM", [[1, 27.863], [2, 26.443], [3, 25.142]], "困惑度")
+    assert fell.outcome == "flat"
+    assert "下降不到 10%：从 27.863 到 25.142" in fell.text
+    rose = COURSE.curve("RNN", [[1, 9.78], [2, 10.61], [3, 10.58]], "损失")
+    assert "没有下降：从 9.780 到 10.580" in rose.text
+
+
+def test_times_apart_are_not_compared() -> None:
+    a = Measured("A", 100.0, 1, " 秒", sitting=0)
+    b = Measured("B", 300.0, 1, " 秒", sitting=1)
+    assert COURSE.times(a, b).outcome == "apart"
+    assert COURSE.fastest([a, b]).outcome == "apart"
+    together = dataclasses.replace(b, sitting=0)
+    assert COURSE.times(a, together).outcome == "less"
+    assert COURSE.fastest([a, together]).outcome == "winner"

@@ -21,9 +21,12 @@ def gru_view(
     check: tuple[float, float] = (0.64, 1.5e-7),
     scratch_curve: tuple[float, ...] = (26.0, 9.0, 1.1),
     preview: bool = False,
+    concise_started: str = "2026-12-02T00:00:00+00:00",
 ) -> GRUView:
     def model(i: int, curve: tuple[float, ...]) -> RunResult:
         return result(
+            started_at=concise_started if i else "2026-12-02T00:00:00+00:00",
+            wall_seconds=seconds[i] + 5.0,
             params={"num_hiddens": HIDDEN, "num_epochs": len(curve)},
             metrics={
                 "perplexity": ppl[i],
@@ -110,3 +113,20 @@ def test_a_blank_continuation_prints_as_such() -> None:
     )
     assert "“time traveller” → time traveller（空白输出）" in listed
     assert "“a” → a b" in listed
+
+
+@pytest.mark.parametrize(
+    ("started", "outcome"),
+    [
+        ("2026-12-02T00:15:05+00:00", "more"),  # began as the other ended: one build
+        ("2026-12-02T00:00:00+00:00", "more"),  # side by side
+        ("2026-12-02T03:00:00+00:00", "apart"),  # retrained alone, hours after
+    ],
+)
+def test_times_of_runs_from_different_builds_are_not_compared(
+    started: str, outcome: str
+) -> None:
+    # gru_scratch ran 00:00:00 for 905 s, to 00:15:05
+    view = gru_view(seconds=(900.0, 300.0), concise_started=started)
+    assert view.time.outcome == outcome
+    assert ("不据此比较快慢" in view.time.text) == (outcome == "apart")

@@ -19,6 +19,8 @@ def result(
     samples: dict[str, str] | None = None,
     tables: dict[str, list[dict[str, t.Any]]] | None = None,
     status: str = "ok",
+    started_at: str = "2026-12-02T00:00:00+00:00",
+    wall_seconds: float = 2.0,
 ) -> RunResult:
     return RunResult(
         key="k" * 64,
@@ -29,8 +31,8 @@ def result(
         device="cpu",
         device_name="test cpu, 1 thread",
         torch_version="2.13.0",
-        started_at="2026-12-02T00:00:00+00:00",
-        wall_seconds=2.0,
+        started_at=started_at,
+        wall_seconds=wall_seconds,
         sources={},
         metrics=metrics or {},
         series=series or {},

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from markupsafe import Markup
 
-from reportgen.claims import Judge
+from reportgen.claims import TIME_MARGIN, Judge
 from reportgen.errors import RenderError
 from reportgen.lab import LabSpec
 from reportgen.paths import TEMPLATES_DIR
@@ -85,6 +85,7 @@ def render_report(
             "ok": lambda *run_ids: all(results[r].status == "ok" for r in run_ids),
             "table": md_table,
             "num": format_number,
+            "time_margin": f"{TIME_MARGIN:.0%}",
             "view": None,  # made below, where a stored value that breaks it is reported
         }
         try:

@@ -11,7 +11,10 @@ tested by feeding them results (``tests/test_views_*.py``).
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+import functools
 import importlib
+import math
 import typing as t
 
 from reportgen.claims import Judge, Measured
@@ -19,6 +22,10 @@ from reportgen.lab import LabSpec
 from reportgen.store import RunResult
 
 EMPTY_OUTPUT = "（空白输出）"
+# seconds between one run's end and the next one's start within a build: a worker takes its
+# next run at once (start times are stored to the second); a new build needs longer than
+# this before its first run starts (interpreter, torch, planning, workers)
+SITTING_GAP = 5.0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -44,10 +51,37 @@ class Results:
     def metric(
         self, run_id: str, name: str, digits: int = 3, unit: str = ""
     ) -> Measured:
-        """A run's metric named by its label (None when the run never reached it)."""
+        """A run's metric named by its label (None when the run never reached it), with the
+        stretch of training it belongs to."""
         result = self.runs[run_id]
         value = result.metrics.get(name) if result.status == "ok" else None
-        return Measured(self.label(run_id), value, digits, unit)
+        return Measured(
+            self.label(run_id), value, digits, unit, self.sittings.get(run_id)
+        )
+
+    @functools.cached_property
+    def sittings(self) -> dict[str, int]:
+        """Each run's stretch of training: runs on one device whose times follow on without
+        a pause of more than :data:`SITTING_GAP` seconds trained in one build, side by side
+        or one after another; a run taken from the cache of an earlier build is in another."""
+        spans = sorted(
+            (
+                dt.datetime.fromisoformat(r.started_at).timestamp(),
+                r.wall_seconds,
+                r.device_name,
+                run_id,
+            )
+            for run_id, r in self.runs.items()
+        )
+        sittings: dict[str, int] = {}
+        ends: dict[str, tuple[int, float]] = {}  # device -> (its sitting, latest end)
+        for start, seconds, device, run_id in spans:
+            sitting, end = ends.get(device, (-1, -math.inf))
+            if start > end + SITTING_GAP:
+                sitting = len(set(sittings.values()))
+            sittings[run_id] = sitting
+            ends[device] = (sitting, max(end, start + seconds))
+        return sittings
 
 
 def shown_sample(text: str, prefix: str = "") -> str:

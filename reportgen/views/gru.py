@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from reportgen.claims import TIME_MARGIN, Claim, Measured
+from reportgen.claims import Claim, Measured
 from reportgen.render.context import format_number
 from reportgen.views import Results, final_value
 
@@ -26,7 +26,6 @@ class GRUView:
     uniform: list[Claim]  # each model's final perplexity against uniform guessing
     perplexity: Claim  # from scratch vs nn.GRU, final perplexity
     time: Claim  # from scratch vs nn.GRU, training time
-    time_margin: str  # the gap below which two training times are not compared
 
 
 def view(results: Results) -> GRUView:
@@ -76,5 +75,4 @@ def view(results: Results) -> GRUView:
             "最终困惑度",
         ),
         time=judge.times(seconds("gru_scratch"), seconds("gru_concise")),
-        time_margin=f"{TIME_MARGIN:.0%}",
     )
