@@ -243,8 +243,8 @@ class Judge:
             return Claim(
                 "best",
                 "tie",
-                f"{quantity}{word}的{first.name}（{first.shown}）与{second.name}（{second.shown}）"
-                f"相差不到 {margin:.0%}，分不出高下",
+                f"{quantity}：{first.name}（{first.shown}）与{second.name}（{second.shown}）"
+                f"相差不到 {margin:.0%}，分不出哪个{word}",
             )
         return Claim(
             "best",
@@ -579,8 +579,8 @@ class Judge:
             return Claim(
                 "best_seeds",
                 "tie",
-                f"{quantity}{word}的{first.name}（{first.shown}）与{second.name}"
-                f"（{second.shown}）之差在种子间的波动以内，分不出高下",
+                f"{quantity}：{first.name}（{first.shown}）与{second.name}"
+                f"（{second.shown}）之差在种子间的波动以内，分不出哪个{word}",
             )
         return Claim(
             "best_seeds",

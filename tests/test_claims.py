@@ -71,9 +71,8 @@ def test_best(values: list[float | None], outcome: str, first: str | None) -> No
     claim = COURSE.best([m(n, v) for n, v in zip("ABC", values, strict=True)], "困惑度")
     assert claim.outcome == outcome
     if first:
-        assert claim.text.startswith(
-            f"困惑度最低的{'是' if outcome == 'winner' else ''} {first}"
-        )
+        start = "困惑度最低的是 " if outcome == "winner" else "困惑度："
+        assert claim.text.startswith(start + first)
 
 
 def test_fastest_needs_the_time_margin() -> None:

@@ -65,7 +65,7 @@ def test_a_preview_compares_and_awards_nothing() -> None:
             "winner",
             "最终困惑度最低的是 A（8.000 ± 0.100，其次是 B",
         ),
-        ([s("A", 8.0, 9.0, 7.0), s("B", 8.5, 9.5, 7.5)], "tie", "最终困惑度最低的 A"),
+        ([s("A", 8.0, 9.0, 7.0), s("B", 8.5, 9.5, 7.5)], "tie", "最终困惑度：A"),
         ([s("A", 8.0), s("B", 9.0)], "seeds", ""),
         # the lowest mean has a seed without a value: it never wins, one setting is left
         ([s("A", 1.0, 1.1, complete=False), s("B", 9.0, 9.1, 8.9)], "missing", ""),

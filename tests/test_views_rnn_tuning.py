@@ -112,7 +112,7 @@ def test_the_fluctuation_window_is_the_epochs_computed(
         statistics.stdev(v for _, v in curve(8.0 + d, epochs, s)[-last:])
         for s, d in enumerate((0.0, 0.1, -0.1))
     ]
-    assert view.hidden.rows[0][5].startswith(f"{statistics.fmean(stds):.2f} ± ")
+    assert view.hidden.rows[0][5].startswith(f"{statistics.fmean(stds):.3f} ± ")
 
 
 def test_a_preview_awards_nothing_and_draws_no_lesson() -> None:

@@ -71,7 +71,7 @@ def test_a_perplexity_over_the_vocabulary_is_worse_than_uniform() -> None:
     ("seconds", "outcome", "words"),
     [
         ({"rnn": 50.0}, "winner", "训练时间最短的是 RNN"),
-        ({"rnn": 90.0}, "tie", "分不出高下"),  # 10 % apart: inside the 25 % margin
+        ({"rnn": 90.0}, "tie", "分不出哪个最短"),  # 10 % apart: inside the 25 % margin
     ],
 )
 def test_the_fastest_only_past_the_time_margin(

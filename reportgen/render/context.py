@@ -186,5 +186,7 @@ class ReportContext(t.TypedDict):
     ok: t.Callable[..., bool]
     table: t.Callable[..., Markup]
     num: t.Callable[..., str]
-    time_margin: str  # claims.TIME_MARGIN as "25%": closer training times are not compared
+    time_margin: (
+        str  # claims.TIME_MARGIN as "25%": closer training times are not compared
+    )
     view: object | None  # the lab's view (reportgen.views)

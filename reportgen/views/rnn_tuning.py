@@ -88,8 +88,8 @@ def _row(row: SweepRow) -> list[str]:
         format_number(row.num_params),
         format_spread(row.final, 2),
         format_spread(row.best, 2),
-        format_spread(row.to_threshold, 0) if row.to_threshold.n else "未达到",
-        format_spread(row.fluctuation, 2),
+        format_spread(row.to_threshold, 1) if row.to_threshold.n else "未达到",
+        format_spread(row.fluctuation, 3),
         format_spread(row.seconds, 1),
         "；".join(row.remarks) or "—",
     ]
@@ -109,7 +109,7 @@ def _findings(judge: Judge, found: Sweep) -> list[Claim]:
     return [
         best,
         judge.best_seeds(
-            [_seeds(r, r.to_threshold, 0, " 轮") for r in rows],
+            [_seeds(r, r.to_threshold, 1, " 轮") for r in rows],
             f"困惑度降到 {found.threshold:g} 及以下所用的轮数",
             word="最少",
         ),
@@ -160,7 +160,9 @@ def _sweep_view(results: Results, group: str, axis: str, name: str) -> SweepView
         ],
         ends=(ends(first), ends(last)),
         findings=_findings(judge, found),
-        curves=[judge.curve(r.label, _mean_curve(r), "平均困惑度", "轮") for r in rows],
+        curves=[
+            judge.curve(r.label, _mean_curve(r), "平均困惑度曲线", "轮") for r in rows
+        ],
         final=judge.compare_seeds(
             _seeds(last, last.final, 3), _seeds(first, first.final, 3), "最终困惑度"
         ),
