@@ -12,5 +12,6 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 EXPERIMENTS_DIR = PROJECT_ROOT / "experiments"
 LABS_DIR = PROJECT_ROOT / "labs"
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
+VIEWS_DIR = PROJECT_ROOT / "reportgen" / "views"
 DATA_DIR = PROJECT_ROOT / "data"
 DEFAULT_BUILD_DIR = Path("build")

@@ -4,10 +4,11 @@ lab is tested by being added (docs/authoring.md)."""
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
-from conftest import QuickLab, invoke, pdf_text
+from conftest import STUDENT, QuickLab, invoke, pdf_text
 
 from reportgen.lab import load_lab
 from reportgen.paths import LABS_DIR, TEMPLATES_DIR
@@ -67,3 +68,22 @@ def test_a_tag_ending_a_line_of_text_keeps_the_line_break(template: Path) -> Non
         text = re.sub(r"\{%.*?%\}|\{#.*?#\}", "", line)
         if text.strip() and re.search(r"%\}\s*$", line):
             assert line.rstrip().endswith("+%}"), f"{template.name}:{number}"
+
+
+def test_a_figure_the_template_never_places_is_an_error(
+    tmp_path: Path, quick_lab: QuickLab, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A spec's figure the template forgets would be drawn and silently left out."""
+    monkeypatch.chdir(tmp_path)  # a spec path must be inside the project folder
+    extra = '[[figures]]\nid = "extra"\nruns = ["gru_scratch"]\nseries = "perplexity"\n'
+    lab_file = tmp_path / "gru.toml"  # the id names the view: reportgen.views.gru
+    lab_file.write_text((LABS_DIR / "gru.toml").read_text("utf-8") + extra, "utf-8")
+    build_dir = tmp_path / "build"
+    shutil.copytree(quick_lab("gru")[0] / "cache", build_dir / "cache")  # no training
+    result = invoke(
+        "build", str(lab_file), *STUDENT, "--profile", "quick",
+        "--build-dir", str(build_dir),
+    )  # fmt: skip
+    assert result.exit_code == 1, result.output
+    assert "never places figure 'extra' of the lab spec" in result.output
+    assert "Traceback" not in result.output

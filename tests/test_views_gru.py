@@ -130,3 +130,20 @@ def test_times_of_runs_from_different_builds_are_not_compared(
     view = gru_view(seconds=(900.0, 300.0), concise_started=started)
     assert view.time.outcome == outcome
     assert ("不据此比较快慢" in view.time.text) == (outcome == "apart")
+
+
+def test_an_error_in_a_view_names_the_view_file_and_line() -> None:
+    from reportgen.render.report import where_raised
+
+    runs = {
+        "check": result(
+            metrics={"max_abs_diff_book": 0.6}
+        ),  # no max_abs_diff_reset_after
+        "gru_scratch": result(
+            params={"num_hiddens": HIDDEN}, metrics={"vocab_size": 28}
+        ),
+        "gru_concise": result(params={"num_hiddens": HIDDEN}),
+    }
+    with pytest.raises(KeyError) as raised:
+        view_of(results_of("gru", runs))
+    assert where_raised(raised.value).startswith(", at reportgen/views/gru.py, line ")

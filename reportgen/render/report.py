@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import traceback
 import typing as t
 from pathlib import Path
 
@@ -10,7 +11,7 @@ from markupsafe import Markup
 from reportgen.claims import TIME_MARGIN, Judge
 from reportgen.errors import RenderError
 from reportgen.lab import LabSpec
-from reportgen.paths import TEMPLATES_DIR
+from reportgen.paths import PROJECT_ROOT, TEMPLATES_DIR, VIEWS_DIR
 from reportgen.render.context import (
     Captions,
     Numbering,
@@ -100,16 +101,29 @@ def render_report(
             template = markdown_env().get_template(lab.template)
             template.render(**context)  # finds the numbers that references print
             known = context["cap"].numbering.found
+            unplaced = [f.id for f in lab.figures if ("figure", f.id) not in known]
+            if unplaced:
+                raise RenderError(
+                    f"Template {lab.template} never places figure"
+                    f" {', '.join(repr(f) for f in unplaced)} of the lab spec: add"
+                    " {{ cap.figure(id, caption) }} where it belongs, or remove the figure"
+                    " from the spec."
+                )
             context["cap"] = Captions(files.paths, Numbering(known))
             text = template.render(**context)
         except RenderError:
             raise
         except Exception as exc:
             why = str(exc).rstrip(".")
+            if isinstance(
+                exc, (KeyError, IndexError)
+            ):  # str() is just the key: "'lsmt'"
+                why = f"{type(exc).__name__} {why}"
             raise RenderError(
-                f"Error rendering template '{lab.template}' ({lab.id}): {why}. If a stored"
-                " result under the build folder's cache/ was edited, build with --force to"
-                " train every run again."
+                f"Error rendering template '{lab.template}' ({lab.id}{where_raised(exc)}):"
+                f" {why}. If you changed the lab's view or template, fix it there; if a"
+                " stored result under the build folder's cache/ was edited, build with"
+                " --force to train every run again."
             ) from exc
         markdown_path, pdf_path = report_paths(out_dir, basename)
         staged.write(markdown_path, text)
@@ -148,3 +162,15 @@ def render_report(
 def report_paths(out_dir: Path, basename: str) -> tuple[Path, Path]:
     """The report's Markdown and PDF files."""
     return out_dir / f"{basename}.md", out_dir / f"{basename}.pdf"
+
+
+def where_raised(exc: BaseException) -> str:
+    """ ", at <view or template file>, line N" for the innermost frame of an error in a lab's
+    view or template (Jinja puts template lines into tracebacks), else ""."""
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        path = Path(frame.filename).resolve()
+        for folder in (VIEWS_DIR, TEMPLATES_DIR):
+            if path.is_relative_to(folder):
+                shown = path.relative_to(PROJECT_ROOT).as_posix()
+                return f", at {shown}, line {frame.lineno}"
+    return ""
