@@ -78,7 +78,9 @@ class Claim:
     def __post_init__(self) -> None:
         # names and numbers meet Chinese with a space, as in the templates' prose:
         # "隐藏单元 128 的困惑度", not "隐藏单元 128的困惑度"
-        object.__setattr__(self, "text", LATIN_BESIDE_HAN.sub(" ", self.text))
+        text = LATIN_BESIDE_HAN.sub(" ", self.text)
+        # no space after a full-width bracket: "GRU（从零实现）17.530"
+        object.__setattr__(self, "text", re.sub(r"(?<=[）」』】])\s+", "", text))
 
     def __str__(self) -> str:
         return self.text

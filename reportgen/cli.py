@@ -460,7 +460,7 @@ def validate(
     check_inputs(lab, profile, tuple(overrides), corpus, Roots.of(build_dir))
     click.echo(
         f"{lab.id}: spec, template and experiments are valid"
-        f" ({len(lab.runs)} runs planned)."
+        f" ({len(lab.runs)} run{'s' if len(lab.runs) != 1 else ''} planned)."
     )
 
 

@@ -171,4 +171,4 @@ def test_a_mean_over_lengths_counts_only_the_tests_of_finished_runs() -> None:
 
 def test_a_preview_prints_accuracies_as_the_tables_do() -> None:
     view = digitsum_view(preview=True)
-    assert "SRN（L = 5） 90.0%，SRN（L = 35） 10.0%" in str(view.srn_range)
+    assert "SRN（L = 5）90.0%，SRN（L = 35）10.0%" in str(view.srn_range)

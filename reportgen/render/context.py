@@ -186,7 +186,25 @@ class ReportContext(t.TypedDict):
     ok: t.Callable[..., bool]
     table: t.Callable[..., Markup]
     num: t.Callable[..., str]
-    time_margin: (
-        str  # claims.TIME_MARGIN as "25%": closer training times are not compared
-    )
+    time_margin: str  # claims.TIME_MARGIN as "25%": closer times are not compared
+    appendix_rows: list[list[object]]  # the run record, one row per run (appendix_rows)
+    device_names: list[str]  # the devices the runs trained on, each once
     view: object | None  # the lab's view (reportgen.views)
+
+
+def appendix_rows(results: t.Mapping[str, RunResult]) -> list[list[object]]:
+    """The appendix's run record: id, experiment, seed, device, torch, run time, start
+    (month-day hour:minute, UTC), the first 10 characters of the cache key."""
+    return [
+        [
+            run_id,
+            r.experiment,
+            r.seed,
+            r.device,
+            r.torch_version,
+            format_number(r.wall_seconds, 1),
+            r.started_at[5:16].replace("T", "\u00a0"),
+            r.key[:10],
+        ]
+        for run_id, r in results.items()
+    ]

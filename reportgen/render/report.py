@@ -17,6 +17,7 @@ from reportgen.render.context import (
     Numbering,
     ReportContext,
     Student,
+    appendix_rows,
     code_listing,
     for_templates,
     format_number,
@@ -87,6 +88,10 @@ def render_report(
             "table": md_table,
             "num": format_number,
             "time_margin": f"{TIME_MARGIN:.0%}",
+            "appendix_rows": appendix_rows(results),
+            "device_names": list(
+                dict.fromkeys(r.device_name for r in results.values())
+            ),
             "view": None,  # made below, where a stored value that breaks it is reported
         }
         try:

@@ -22,7 +22,6 @@ def markdown_env() -> jinja2.Environment:
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
-        extensions=["jinja2.ext.do"],
     )
     env.filters["num"] = format_number
     return env
