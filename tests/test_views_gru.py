@@ -147,3 +147,21 @@ def test_an_error_in_a_view_names_the_view_file_and_line() -> None:
     with pytest.raises(KeyError) as raised:
         view_of(results_of("gru", runs))
     assert where_raised(raised.value).startswith(", at reportgen/views/gru.py, line ")
+
+
+def test_an_epoch_axis_has_whole_number_ticks() -> None:
+    from reportgen.lab import load_lab
+    from reportgen.render.figures import matplotlib_style
+    from reportgen.render.fonts import setup_matplotlib
+    from reportgen.render.plots import curves
+
+    lab = load_lab("gru")
+    (spec,) = lab.figures
+    runs = {
+        r: result(series={"perplexity": [[1, 27.8], [2, 26.4], [3, 25.1]]})
+        for r in spec.runs
+    }
+    setup_matplotlib()
+    with matplotlib_style():  # the report's fonts and style, as figures are drawn
+        ticks = [x for x in curves(spec, lab, runs).axes[0].get_xticks() if 1 <= x <= 3]
+    assert ticks and all(float(x).is_integer() for x in ticks), ticks

@@ -19,6 +19,13 @@ from reportgen.store import RunResult
 Results = t.Mapping[str, RunResult]
 
 
+def _whole_steps(ax: t.Any) -> None:
+    """Ticks of an epoch or step axis at whole numbers only (3 epochs: 1, 2, 3, not 1.25)."""
+    from matplotlib import ticker
+
+    ax.xaxis.set_major_locator(ticker.MaxNLocator(integer=True))
+
+
 def curves(spec: FigureSpec, lab: LabSpec, results: Results) -> Figure:
     """The first series: a line per run, or a mean ± std band per grid point of groups."""
     fig, ax = plt.subplots()
@@ -26,6 +33,7 @@ def curves(spec: FigureSpec, lab: LabSpec, results: Results) -> Figure:
         count = _draw_bands(ax, spec, lab, results)
     else:
         count = _draw_lines(ax, spec, lab, results)
+    _whole_steps(ax)
     _finish(ax, spec)
     if count > 3:  # many curves: legend below the axes, never over them
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3)
@@ -90,6 +98,7 @@ def panels(spec: FigureSpec, lab: LabSpec, results: Results) -> Figure:
             ax.plot(steps, values, label=_series_label(spec, i), linewidth=width)
         ax.set_title(_run_label(lab, result, run_id), fontsize=9)
         ax.tick_params(labelsize=7)
+        _whole_steps(ax)
         if spec.logy:
             _plain_log_axis(ax)
     for ax in axes.flat[len(run_ids) :]:
