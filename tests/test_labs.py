@@ -87,3 +87,24 @@ def test_a_figure_the_template_never_places_is_an_error(
     assert result.exit_code == 1, result.output
     assert "never places figure 'extra' of the lab spec" in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("template", TEMPLATES, ids=lambda path: path.name)
+def test_a_template_computes_nothing(template: Path) -> None:
+    """Arithmetic and comparisons of numbers belong in the lab's view (docs/authoring.md): a
+    template may only test a value against a text, e.g. a claim's outcome."""
+    from jinja2 import nodes
+
+    from reportgen.render.templates import markdown_env
+
+    tree = markdown_env().parse(template.read_text("utf-8"))
+    for node in tree.find_all((nodes.BinExpr, nodes.UnaryExpr, nodes.Compare)):
+        if isinstance(node, nodes.Compare):
+            sides = [node.expr, *(op.expr for op in node.ops)]
+            if any(
+                isinstance(s, nodes.Const) and isinstance(s.value, str) for s in sides
+            ):
+                continue
+        raise AssertionError(
+            f"{template.name}, line {node.lineno}: {type(node).__name__}"
+        )

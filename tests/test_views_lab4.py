@@ -19,6 +19,7 @@ def lab4_results(
     ppl, seconds = ppl or {}, seconds or {}
     runs = {
         "preprocessing": result(
+            params={"toy_length": 35},
             tables={
                 "word_top": [
                     {"token": w, "freq": 9 - i}
@@ -29,7 +30,7 @@ def lab4_results(
                 ],
                 "random_toy": [{"X": "[[0, 1]]", "Y": "[[1, 2]]"}],
                 "sequential_toy": [{"X": "[[2, 3]]", "Y": "[[3, 4]]"}],
-            }
+            },
         )
     }
     for run_id in ALL:

@@ -122,8 +122,11 @@ class Captions:
 def md_table(
     headers: t.Sequence[str], rows: t.Iterable[t.Sequence[object]], align: str = ""
 ) -> Markup:
-    """A Markdown table; ``align`` has one letter per column: l, c or r (default l)."""
+    """A Markdown table; ``align`` has one letter per column: l, c or r (default l); a
+    single letter aligns every column."""
     marks = {"l": ":--", "c": ":-:", "r": "--:"}
+    if len(align) == 1:
+        align *= len(headers)
     spec = [marks[align[i]] if i < len(align) else ":--" for i in range(len(headers))]
     lines = [
         "| " + " | ".join(escape_markdown(h) for h in headers) + " |",

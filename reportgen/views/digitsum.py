@@ -17,6 +17,7 @@ MODELS = (("srn", "SRN"), ("residual", "残差 SRN"), ("lstm", "LSTM"))
 GRADIENTS = ("grad_W", "grad_U", "grad_b")
 # the label is the sum of the first two digits: always answering the commonest sum (9, ten
 # of the 100 pairs) is the best an answer that ignores the input can do
+CLASSES = 19  # the sums 0 … 18 of two digits: the classifier's outputs
 CHANCE = (
     max(collections.Counter(a + b for a in range(10) for b in range(10)).values()) / 100
 )
@@ -35,6 +36,9 @@ class DigitsumView:
     speed: Claim  # the speed ratio along the length
     accuracy_rows: list[list[str]]  # length, then dev and test per model
     chance: float
+    chance_shown: str  # CHANCE as a table prints it: "10.0%"
+    classes: int  # the labels: every sum of two digits, 0 … 18
+    guess_shown: str  # one class in CLASSES by uniform guessing: "5.3%"
     test_size: int  # test samples per length
     srn_range: Claim  # SRN's shortest against its longest length
     srn_longest: Claim  # SRN at its longest length against chance
@@ -189,6 +193,9 @@ def view(results: Results) -> DigitsumView:
             for n in lengths
         ],
         chance=CHANCE,
+        chance_shown=f"{CHANCE:.1%}",
+        classes=CLASSES,
+        guess_shown=f"{1 / CLASSES:.1%}",
         test_size=test_size,
         srn_range=judge.accuracies(
             _accuracy(f"SRN（L = {lengths[0]}）", srn[lengths[0]]),

@@ -27,6 +27,7 @@ class Lab4View:
     top_words: list[str]  # the three most frequent words
     top_chars: list[str]  # the two most frequent characters, quoted; a space as 空格
     toy_rows: list[list[object]]  # iterator, batch, X, Y
+    toy_last: int  # the toy sequence is 0, 1, …, toy_last
     scratch_rows: list[list[str]]  # sampling, perplexity, training time, tokens/s
     layer_rows: list[list[object]]
     lstm_row: list[object]  # label, perplexity, training time, tokens/s
@@ -93,6 +94,7 @@ def view(results: Results) -> Lab4View:
             for c in runs["preprocessing"].tables["char_top"][:2]
         ],
         toy_rows=_toy_rows(runs["preprocessing"]),
+        toy_last=int(runs["preprocessing"].params["toy_length"]) - 1,
         scratch_rows=[
             [*map(str, row(r)), _speed(runs[r])]
             for r in ("rnn_scratch", "rnn_scratch_random")
