@@ -506,6 +506,7 @@ class Judge:
         a: Seeds,
         b: Seeds,
         quantity: str,
+        *,
         margin: float = VALUE_MARGIN,
         less: str = "更低",
         more: str = "更高",
@@ -574,7 +575,7 @@ class Judge:
                 f"{quantity}：{listed}：每个种子都有结果的设置不足两个，无法比较",
             )
         first, second = known[0], known[1]
-        versus = self.compare_seeds(first, second, quantity, margin)
+        versus = self.compare_seeds(first, second, quantity, margin=margin)
         if versus.outcome == "seeds":
             return dataclasses.replace(versus, rule="best_seeds")
         if versus.outcome == "same":

@@ -170,7 +170,7 @@ def _sweep_view(results: Results, group: str, axis: str, name: str) -> SweepView
             _seeds(last, last.seconds, 1, " 秒"),
             _seeds(first, first.seconds, 1, " 秒"),
             "运行总时间",
-            TIME_MARGIN,
+            margin=TIME_MARGIN,
             less="更短",
             more="更长",
         ),
