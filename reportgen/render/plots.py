@@ -23,7 +23,9 @@ def _whole_steps(ax: t.Any) -> None:
     """Ticks of an epoch or step axis at whole numbers only (3 epochs: 1, 2, 3, not 1.25)."""
     from matplotlib import ticker
 
-    ax.xaxis.set_major_locator(ticker.MaxNLocator(integer=True))
+    ax.xaxis.set_major_locator(
+        ticker.MaxNLocator(nbins=6, integer=True, steps=[1, 2, 5, 10])
+    )
 
 
 def curves(spec: FigureSpec, lab: LabSpec, results: Results) -> Figure:
