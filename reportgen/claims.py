@@ -60,6 +60,12 @@ SHARED_START = 4
 SEED_ERRORS = 3.0
 
 PREVIEW = "快速预览只训练了很少的轮次，不据此比较"
+# what Judge.times and Judge.fastest do, as the reports state it beside their time tables
+TIME_RULE = (
+    "训练时间只在同一段时间里训练的运行之间比较（同一次构建中的运行在共享的 CPU 核上并排"
+    "训练；从早先一次构建的缓存取出的运行不与之比较），"
+    f"相差不到 {TIME_MARGIN:.0%} 时不据此比较快慢"
+)
 
 # where a Latin letter, digit or % meets a Han character, either way round
 LATIN_BESIDE_HAN = re.compile(
@@ -206,9 +212,8 @@ class Judge:
     def _apart(items: t.Sequence[Measured]) -> bool:
         return len({m.sitting for m in items if m.known}) > 1
 
-    def _apart_claim(
-        self, rule: str, items: t.Sequence[Measured], quantity: str
-    ) -> Claim:
+    @staticmethod
+    def _apart_claim(rule: str, items: t.Sequence[Measured], quantity: str) -> Claim:
         listed = "，".join(f"{m.name} {m.shown}" for m in items)
         return Claim(
             rule,

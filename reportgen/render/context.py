@@ -190,6 +190,7 @@ class ReportContext(t.TypedDict):
     table: t.Callable[..., Markup]
     num: t.Callable[..., str]
     time_margin: str  # claims.TIME_MARGIN as "25%": closer times are not compared
+    time_rule: str  # claims.TIME_RULE: when the reports compare two times
     appendix_rows: list[list[object]]  # the run record, one row per run (appendix_rows)
     device_names: list[str]  # the devices the runs trained on, each once
     view: object | None  # the lab's view (reportgen.views)

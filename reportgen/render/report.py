@@ -8,7 +8,7 @@ from pathlib import Path
 
 from markupsafe import Markup
 
-from reportgen.claims import TIME_MARGIN, Judge
+from reportgen.claims import TIME_MARGIN, TIME_RULE, Judge
 from reportgen.errors import RenderError
 from reportgen.lab import LabSpec
 from reportgen.paths import PROJECT_ROOT, TEMPLATES_DIR, VIEWS_DIR
@@ -88,6 +88,7 @@ def render_report(
             "table": md_table,
             "num": format_number,
             "time_margin": f"{TIME_MARGIN:.0%}",
+            "time_rule": TIME_RULE,
             "appendix_rows": appendix_rows(results),
             "device_names": list(
                 dict.fromkeys(r.device_name for r in results.values())
@@ -120,9 +121,8 @@ def render_report(
             raise
         except Exception as exc:
             why = str(exc).rstrip(".")
-            if isinstance(
-                exc, (KeyError, IndexError)
-            ):  # str() is just the key: "'lsmt'"
+            # a KeyError's str() is just the key ("'lsmt'"): name the error too
+            if isinstance(exc, (KeyError, IndexError)):
                 why = f"{type(exc).__name__} {why}"
             raise RenderError(
                 f"Error rendering template '{lab.template}' ({lab.id}{where_raised(exc)}):"

@@ -14,9 +14,8 @@ GATES = 3  # reset gate, update gate, candidate hidden state
 
 @dataclasses.dataclass(frozen=True)
 class GRUView:
-    rows: list[
-        list[str]
-    ]  # model, parameters, final perplexity, training time, tokens/s
+    # model, parameters, final perplexity, training time, tokens/s
+    rows: list[list[str]]
     vocab_size: int
     book_check: Claim  # the book's formula against nn.GRU, the same weights
     torch_check: Claim  # the reset gate after the product against nn.GRU

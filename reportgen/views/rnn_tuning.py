@@ -26,18 +26,15 @@ class SweepView:
     values: list[str]  # the swept values, in grid order
     head: list[str]  # the comparison table's header
     rows: list[list[str]]  # the comparison table
-    window: (
-        str  # the epochs the fluctuation was computed over: "最后 30 轮", "全部 10 轮"
-    )
-    window_note: (
-        str  # what the column means where the window is every epoch ("" if not)
-    )
+    # the epochs the fluctuation was computed over: "最后 30 轮", "全部 10 轮"
+    window: str
+    # what the column means where the window is every epoch ("" if not)
+    window_note: str
     seed_head: list[str]
     seed_rows: list[list[str]]  # value, then each seed's final perplexity
     ends: tuple[list[str], list[str]]  # first and last value: value, params, seconds
-    findings: list[
-        Claim
-    ]  # best final perplexity (and in a course build: speed, steadiness)
+    # best final perplexity (and in a course build: speed, steadiness)
+    findings: list[Claim]
     curves: list[Claim]  # each setting's mean perplexity curve
     final: Claim  # last setting against the first, final perplexity
     seconds: Claim  # last setting against the first, time per run
@@ -48,9 +45,8 @@ class RnnTuningView:
     base_id: str  # the baseline run (first hidden size, first seed)
     base: RunResult
     seeds: list[int]
-    over_seeds: (
-        str  # what the tables' cells are: mean ± std over N seeds, or single runs
-    )
+    # what the tables' cells are: mean ± std over N seeds, or single runs
+    over_seeds: str
     hidden: SweepView
     batch: SweepView
     chosen_hidden: int | None  # the hidden size the batch sweep took from results
@@ -58,14 +54,12 @@ class RnnTuningView:
     count_params: t.Mapping[str, t.Any]  # the exercise's network: input, hidden, output
     vanilla: t.Mapping[str, t.Any]  # the exercise's 2-layer vanilla RNN, counted
     count_rows: list[list[object]]
-    textbook: list[
-        str
-    ]  # two-layer GRU and LSTM, one bias per gate: "两层 GRU 为 a + b + c = n"
+    # two-layer GRU and LSTM, one bias per gate: "两层 GRU 为 a + b + c = n"
+    textbook: list[str]
     count_check: str  # formula against numel() over all the models
     scratch_shape: t.Any  # the from-scratch model's output shape, from one forward pass
     lesson: str  # what the hidden sweep teaches, only where its claim supports it ("" if not)
     seed_errors: str  # the seed margin in standard errors of the difference: "3"
-    time_margin: str  # the gap under which two times are not compared: "25%"
 
 
 def _seeds(row: SweepRow, spread: Spread, digits: int, unit: str = "") -> Seeds:
@@ -244,5 +238,4 @@ def view(results: Results) -> RnnTuningView:
         scratch_shape=counts.metrics["scratch_output_shape"],
         lesson=_lesson(hidden.final),
         seed_errors=f"{SEED_ERRORS:g}",
-        time_margin=f"{TIME_MARGIN:.0%}",
     )
