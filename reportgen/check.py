@@ -46,6 +46,8 @@ class Manifest:
     # parameters chosen from results (group -> {param: value}), to plan the same runs again
     chosen: dict[str, dict[str, t.Any]] = dataclasses.field(default_factory=dict)
     corpus: str | None = None  # --corpus (absolute path), to plan the same runs again
+    # runs this user did not train (another user's or machine's results: reportgen.signing)
+    unverified: list[str] = dataclasses.field(default_factory=list)
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), ensure_ascii=False, indent=1)
@@ -75,6 +77,7 @@ _SHAPE: Shape = {
     "seeds": (int, type(None)),
     "chosen": dict,
     "corpus": (str, type(None)),
+    "unverified": list,
 }
 _RUN_SHAPE: Shape = {"key": str, "status": str, "diverged_at": (int, type(None))}
 
@@ -85,7 +88,7 @@ def read_manifest(build_dir: Path, lab_id: str, student_id: str) -> Manifest | N
     path = manifest_path(build_dir, lab_id, student_id)
     try:
         data = json.loads(read_own_file(path, build_dir, limits.MANIFEST_BYTES))
-        check_fields(data, _SHAPE, optional=("seeds", "chosen", "corpus"))
+        check_fields(data, _SHAPE, optional=("seeds", "chosen", "corpus", "unverified"))
         for state in data["runs"].values():
             check_fields(state, _RUN_SHAPE)
             if (state["status"], state["diverged_at"] is None) not in (
@@ -95,6 +98,11 @@ def read_manifest(build_dir: Path, lab_id: str, student_id: str) -> Manifest | N
                 raise ValueError("a run's status is not one a build writes")
         if not all(isinstance(o, str) for o in data["overrides"]):
             raise ValueError("an override is not text")
+        unverified = data.get("unverified", [])
+        if not all(isinstance(r, str) for r in unverified) or not set(
+            unverified
+        ) <= set(data["runs"]):
+            raise ValueError("an unverified run that is not one of the report's")
         if not all(isinstance(v, str) for v in data["student"].values()):
             raise ValueError("a student field is not text")
         if not all(isinstance(v, dict) for v in data.get("chosen", {}).values()):
@@ -171,6 +179,16 @@ def findings(
                 + ", ".join(f"--set {o}" for o in manifest.overrides),
             )
         )
+    if manifest.unverified:
+        found.append(
+            Finding(
+                False,
+                f"{len(manifest.unverified)} of {len(manifest.runs)} runs are unverified"
+                " (trained by another user or on another machine, not by you):"
+                f" {_some(manifest.unverified)}. `reportgen verify` on the report"
+                " reruns them here.",
+            )
+        )
     if set(manifest.runs) != set(planned_keys):
         found.append(
             Finding(
@@ -196,3 +214,9 @@ def findings(
     if built and not Path(manifest.pdf).is_file():
         found.append(Finding(True, f"The PDF {manifest.pdf} is missing: rebuild."))
     return found
+
+
+def _some(names: t.Sequence[str], shown: int = 6) -> str:
+    """``names`` joined, the ones after the first ``shown`` counted, not listed."""
+    more = f" and {len(names) - shown} more" if len(names) > shown else ""
+    return ", ".join(names[:shown]) + more

@@ -372,6 +372,7 @@ def check(lab_id: str, student_id: str | None, build_dir: Path) -> None:
     from reportgen.lab import load_lab, parse_override
     from reportgen.plan import plan
     from reportgen.safety import Roots
+    from reportgen.store import Store
 
     sid = _student_id(student_id, _load_student_profile())
     lab = load_lab(lab_id)
@@ -396,9 +397,76 @@ def check(lab_id: str, student_id: str | None, build_dir: Path) -> None:
     }
     # the PDF beside the manifest, wherever the build folder is now (never a path it names)
     pdf = build_dir / lab.id / Path(manifest.pdf).name
-    found = findings(dataclasses.replace(manifest, pdf=str(pdf)), planned, lab)
+    store = Store(
+        build_dir / "cache"
+    )  # whose results they are, asked of this user's key
+    unverified = [
+        r for r, state in manifest.runs.items() if not store.is_mine(state["key"])
+    ]
+    manifest = dataclasses.replace(manifest, pdf=str(pdf), unverified=unverified)
+    found = findings(manifest, planned, lab)
     _echo_findings(found)
     if any(f.blocking for f in found):
+        raise SystemExit(1)
+
+
+@main.command()
+@click.argument("report", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--sample",
+    type=click.IntRange(min=1, max=limits.PLANNED_RUNS),
+    help="Rerun only this many of the report's runs, drawn at random.",
+)
+@click.option(
+    "--epochs",
+    type=click.IntRange(min=1, max=limits.EPOCHS),
+    help="Rerun each run for its first N epochs only and compare that stretch.",
+)
+@click.option(
+    "--corpus",
+    type=CorpusType(),
+    help="The student's own corpus file, for a report trained on one.",
+)
+@click.option(
+    "--device",
+    type=click.Choice(["auto", "cpu", "cuda"]),
+    default="auto",
+    help=device_help,
+)
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=0, max=limits.JOBS),
+    default=0,
+    help="Runs trained at once.",
+)
+@BUILD_DIR_OPTION
+def verify(
+    report: Path,
+    sample: int | None,
+    epochs: int | None,
+    corpus: Path | None,
+    device: str,
+    jobs: int,
+    build_dir: Path,
+) -> None:
+    """Check that a report's numbers come from the runs it describes: rerun them here.
+
+    REPORT is a PDF (or the Markdown) reportgen built. Exit 0 only when its text, the code
+    and data, and every rerun agree with the record it carries."""
+    from reportgen.verify import verify as verify_report
+    from reportgen.verify_table import describe
+
+    found = verify_report(
+        report,
+        build_dir,
+        device=device,
+        jobs=jobs,
+        sample=sample,
+        epochs=epochs,
+        corpus=_checked_corpus(corpus, build_dir),
+    )
+    click.echo(describe(found))
+    if not found.ok:
         raise SystemExit(1)
 
 

@@ -53,7 +53,10 @@ def describe_device(device: str, threads: int) -> str:
 
     if device.startswith("cuda"):
         return torch.cuda.get_device_name(torch.device(device))
-    return f"{cpu_model()}, {threads} thread{'s' if threads != 1 else ''}"
+    # the code path torch takes (AVX512, AVX2 …): one CPU model name may hide several, and
+    # results are bit-for-bit the same only on the same path (reportgen.agreement)
+    isa = torch.backends.cpu.get_cpu_capability()
+    return f"{cpu_model()} ({isa}), {threads} thread{'s' if threads != 1 else ''}"
 
 
 def cpu_model() -> str:

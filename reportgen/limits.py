@@ -37,6 +37,10 @@ RESULT_BYTES = (
 CHECKPOINT_BYTES = 512 * MIB  # a run's checkpoint: a course model's state is a few MiB
 MANIFEST_BYTES = MIB  # a report's manifest: a few KB
 KEY_MAP_BYTES = MIB  # a remembered plan or latest-keys file: a few KB
+# a report's record (reportgen.record): digitsum's, the largest, is ~1 MiB
+RECORD_BYTES = 64 * MIB
+# a report handed to `reportgen verify`: a course report is < 2 MiB
+REPORT_BYTES = 256 * MIB
 
 # The command line and the lab's plan
 SEEDS = 20  # --seeds: rnn-tuning uses 3

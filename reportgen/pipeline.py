@@ -145,6 +145,7 @@ class Stages:
     results: dict[str, RunResult]  # in plan order
     chosen: dict[str, dict[str, t.Any]]  # group -> {param: value}
     summary: ExecutionSummary
+    data: dict[str, dict[str, str]]  # run id -> sha256 of each data file in its key
 
 
 def build(lab: LabSpec, options: BuildOptions) -> BuildOutcome:
@@ -257,7 +258,8 @@ def stored_stages(
         return None
     chosen, results = staged
     keys = {run_id: r.key for run_id, r in results.items()}
-    return Stages(keys, results, chosen, ExecutionSummary(reused=list(keys)))
+    data = {run_id: plans.data_hashes.get(key, {}) for run_id, key in keys.items()}
+    return Stages(keys, results, chosen, ExecutionSummary(reused=list(keys)), data)
 
 
 def _train(
@@ -311,7 +313,8 @@ def _train(
     assert staged is not None  # training gives every stage its results
     chosen, last = staged
     keys = {run_id: r.key for run_id, r in last.items()}
-    return Stages(keys, last, chosen, summary)
+    data = {run_id: plans.data_hashes.get(key, {}) for run_id, key in keys.items()}
+    return Stages(keys, last, chosen, summary, data)
 
 
 def _render_stage(
@@ -328,6 +331,9 @@ def _render_stage(
 
     out_dir = options.build_dir / lab.id
     notes_path, notes_text = notes
+    store = Store(options.build_dir / "cache")
+    mine = [run_id for run_id, key in keys.items() if store.is_mine(key)]
+    record = report_record(lab, options, stages, notes, mine)
     manifest = Manifest(
         lab=lab.id,
         student=dataclasses.asdict(options.student),
@@ -340,6 +346,7 @@ def _render_stage(
         seeds=options.seeds,
         chosen=chosen,
         corpus=str(options.corpus.resolve()) if options.corpus else None,
+        unverified=[run_id for run_id in keys if run_id not in mine],
     )
     found = findings(manifest, keys, lab, built=False)
     if options.strict and any(f.blocking for f in found):
@@ -347,7 +354,7 @@ def _render_stage(
     # the .md, the .pdf and the manifest are replaced together: all new or all old
     with StagedFiles() as staged:
         markdown_path, pdf_path, warnings = render(
-            lab, list(keys), results, chosen, options, notes, out_dir, staged
+            lab, list(keys), results, chosen, options, notes, out_dir, staged, record
         )
         write_manifest(staged, options.build_dir, manifest)
         staged.commit()
@@ -378,9 +385,10 @@ def render(
     notes: tuple[Path, Markup | None],
     out_dir: Path,
     staged: StagedFiles,
+    record: str,
 ) -> tuple[Path, Path, list[str]]:
-    """Figures, Markdown, HTML and PDF from stored results, staged in ``staged``. Imports
-    no torch."""
+    """Figures, Markdown, HTML and PDF from stored results, staged in ``staged``, with the
+    report's ``record`` beside the Markdown and inside the PDF. Imports no torch."""
     from reportgen.render.report import render_report
 
     own_dir(options.build_dir, out_dir.name)
@@ -397,7 +405,34 @@ def render(
         out_dir,
         basename,
         staged,
+        record,
     )
+
+
+def report_record(
+    lab: LabSpec,
+    options: BuildOptions,
+    stages: Stages,
+    notes: tuple[Path, Markup | None],
+    mine: t.Collection[str],
+) -> str:
+    """The report's record (reportgen.record), as the JSON embedded in it."""
+    from reportgen.record import make_record, rendering_digest
+
+    settings = {
+        "lab": lab.id,
+        "profile": options.profile,
+        "overrides": [f"{o.target}.{o.param}={o.value}" for o in options.overrides],
+        "seeds": options.seeds,
+        "chosen": {group: dict(values) for group, values in stages.chosen.items()},
+        "corpus": str(options.corpus) if options.corpus else None,
+        "student": dataclasses.asdict(options.student),
+        "date": report_date(options),
+        "notes": None if notes[1] is None else str(notes[1]),
+        "notes_path": str(notes[0]),
+    }
+    digest = rendering_digest(lab.path)
+    return make_record(settings, stages.results, stages.data, mine, digest).to_json()
 
 
 def report_date(options: BuildOptions) -> str:
@@ -413,6 +448,7 @@ def _preflight(
 ) -> None:
     """What rendering would refuse, asked before any training (see reportgen.preflight);
     ``runs``: the params of the runs planned (or stored), by run id."""
+    from reportgen.record import sidecar_path
     from reportgen.render.report import report_paths
 
     out_dir = options.build_dir / lab.id
@@ -423,8 +459,11 @@ def _preflight(
         "--major": student.major,
         "--date": report_date(options),
     }
+    markdown, pdf = report_paths(out_dir, report_basename(student, lab))
     outputs = [
-        *report_paths(out_dir, report_basename(student, lab)),
+        markdown,
+        sidecar_path(markdown),
+        pdf,
         manifest_path(options.build_dir, lab.id, student.id),
     ]
     texts = [*fields.items(), *spec_texts(lab)]

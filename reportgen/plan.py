@@ -59,6 +59,7 @@ class PlannedRun:
     experiment: Experiment
     params: t.Any  # an instance of the experiment's params dataclass
     key: str
+    data: dict[str, str]  # data file (or "corpus") -> sha256, as it entered the key
 
     @property
     def id(self) -> str:
@@ -129,7 +130,7 @@ def plan(
             p = dataclasses.replace(p, corpus=str(user_file.path))
             data = data | {"corpus": user_file.sha256}
         key = run_key(exp.name, code, params_mod.as_dict(p), spec.seed, data)
-        planned.append(PlannedRun(spec, exp, p, key))
+        planned.append(PlannedRun(spec, exp, p, key, data))
     return planned
 
 

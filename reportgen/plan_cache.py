@@ -100,18 +100,20 @@ def _corpus_hashes(
     return hashes
 
 
-PLAN_FORMAT = 2
-_RUN_SHAPE = {"key": str, "experiment": str, "seed": int, "params": dict}
+PLAN_FORMAT = 3  # 3: each run's data hashes (for the report's record)
+_RUN_SHAPE = {"key": str, "experiment": str, "seed": int, "params": dict, "data": dict}
 
 
 @dataclasses.dataclass(frozen=True)
 class RememberedRun:
-    """What a plan expects of one run: its key, and the experiment, seed and params it ran."""
+    """What a plan expects of one run: its key, the experiment, seed and params it ran, and
+    the sha256 of each data file that entered its key."""
 
     key: str
     experiment: str
     seed: int
     params: dict[str, t.Any]
+    data: dict[str, str]
 
 
 class PlanCache:
@@ -124,6 +126,8 @@ class PlanCache:
 
     def __init__(self, store_root: Path) -> None:
         self.root = store_root / "plans"
+        # run key -> its data hashes, from every plan put or read: the report's record
+        self.data_hashes: dict[str, dict[str, str]] = {}
 
     def path(self, digest: str) -> Path:
         return self.root / f"{digest}.json"
@@ -135,9 +139,11 @@ class PlanCache:
                 "experiment": r.experiment.name,
                 "seed": r.spec.seed,
                 "params": params_mod.as_dict(r.params),
+                "data": r.data,
             }
             for r in planned
         }
+        self.data_hashes |= {r.key: r.data for r in planned}
         body = {"format": PLAN_FORMAT, "runs": runs, "check": _check(digest, runs)}
         self.root.mkdir(parents=True, exist_ok=True)
         write_atomic(self.path(digest), json.dumps(body, ensure_ascii=False, indent=1))
@@ -167,6 +173,8 @@ class PlanCache:
         except (OSError, ValueError) as exc:
             return _distrust(path, f"cannot be read ({exc})")
         runs = _parse(digest, text)
+        if runs is None:
+            return None  # written by an earlier version: planned again, without a word
         if isinstance(runs, str):
             return _distrust(path, runs)
         found = {run_id: store.load(run.key) for run_id, run in runs.items()}
@@ -176,6 +184,7 @@ class PlanCache:
         problem = mismatch(lab, profile, overrides, chosen, runs, stored)
         if problem is not None:
             return _distrust(path, problem)
+        self.data_hashes |= {run.key: run.data for run in runs.values()}
         return stored
 
 
@@ -184,10 +193,12 @@ def _check(digest: str, runs: t.Mapping[str, t.Any]) -> str:
     return hashlib.sha256(canonical_json([digest, runs]).encode()).hexdigest()
 
 
-def _parse(digest: str, text: str) -> dict[str, RememberedRun] | str:
-    """The runs of a plan file, or what is wrong with it."""
+def _parse(digest: str, text: str) -> dict[str, RememberedRun] | str | None:
+    """The runs of a plan file, what is wrong with it, or None for an earlier format."""
     try:
         body = json.loads(text)
+        if isinstance(body, dict) and body.get("format") in range(1, PLAN_FORMAT):
+            return None
         if not isinstance(body, dict) or body.get("format") != PLAN_FORMAT:
             return "has an unknown format"
         runs = body["runs"]
@@ -197,6 +208,8 @@ def _parse(digest: str, text: str) -> dict[str, RememberedRun] | str:
             check_fields(run, _RUN_SHAPE)
             if not KEY.match(run["key"]):
                 return "names a key that is not one"
+            if not all(isinstance(v, str) for v in run["data"].values()):
+                return "names a data hash that is not one"
         return {run_id: RememberedRun(**run) for run_id, run in runs.items()}
     except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
         return f"is damaged ({type(exc).__name__})"

@@ -26,7 +26,7 @@ import tempfile
 import typing as t
 from pathlib import Path
 
-from reportgen import limits
+from reportgen import limits, signing
 from reportgen.safety import TEMP_SUFFIX, own_dir, read_own_file
 from reportgen.shapes import INT_LIMIT, Shape, check_fields, finite_number
 
@@ -93,9 +93,16 @@ class RunResult:
     diverged_at: int | None = None
 
     def to_json(self) -> str:
+        """The stored form, signed by this user (:mod:`reportgen.signing`)."""
         body = dataclasses.asdict(self)
+        checksum = _checksum(body)
         return json.dumps(
-            {"format": RESULT_FORMAT, "checksum": _checksum(body), "result": body},
+            {
+                "format": RESULT_FORMAT,
+                "checksum": checksum,
+                "signature": signing.sign(checksum),
+                "result": body,
+            },
             ensure_ascii=False,
             indent=1,
         )
@@ -111,7 +118,7 @@ class RunResult:
             raise ValueError("no result in it")
         if data.get("checksum") != _checksum(body):
             raise ValueError("checksum mismatch")
-        _check_shape(body)
+        check_result_shape(body)
         return cls(**body)
 
 
@@ -137,7 +144,7 @@ _SHAPE: Shape = {
 }
 
 
-def _check_shape(body: dict[str, t.Any]) -> None:
+def check_result_shape(body: dict[str, t.Any]) -> None:
     """Raise ValueError unless ``body`` has exactly the fields of a result, of their types."""
     check_fields(body, _SHAPE)
     if body["status"] not in ("ok", "diverged"):
@@ -230,6 +237,19 @@ class Store:
         write_atomic(path, result.to_json())
         self.checkpoint_for(result.key).unlink(missing_ok=True)
         return path
+
+    def is_mine(self, key: str) -> bool:
+        """Whether the entry of ``key`` was written by this user (signed with this user's
+        key); False for a foreign, unsigned, damaged or missing one."""
+        try:
+            data = json.loads(
+                read_own_file(self.path_for(key), self.root, limits.RESULT_BYTES)
+            )
+            return isinstance(data, dict) and signing.is_mine(
+                _checksum(data["result"]), data.get("signature")
+            )
+        except (OSError, ValueError, KeyError, TypeError, RecursionError):
+            return False
 
     def keys(self) -> list[str]:
         """Keys of the stored entries: a key's own folder (not a link) holding something

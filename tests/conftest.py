@@ -4,7 +4,9 @@ folder."""
 from __future__ import annotations
 
 import dataclasses
+import os
 import subprocess
+import tempfile
 import typing as t
 from pathlib import Path
 
@@ -12,6 +14,12 @@ import pytest
 from click.testing import CliRunner, Result
 
 from reportgen.cli import main
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The signing key (reportgen.signing) of a user of the tests' own, never the real one."""
+    os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="reportgen-test-config-")
+
 
 STUDENT = ["--student", "WA2214014", "--name", "杨跃浙", "--major", "人工智能"]
 

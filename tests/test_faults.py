@@ -81,7 +81,7 @@ def test_a_plan_naming_another_run_s_result_is_caught_without_its_digest(
     """Even a plan whose check digest was recomputed cannot label GRU's run as LSTM's."""
     lab, results = load_lab("lab4"), latest_results(quick_build)
     runs = {
-        run_id: RememberedRun(r.key, r.experiment, r.seed, r.params)
+        run_id: RememberedRun(r.key, r.experiment, r.seed, r.params, {})
         for run_id, r in results.items()
     }
     assert mismatch(lab, "quick", (), {}, runs, results) is None

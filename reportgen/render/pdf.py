@@ -13,7 +13,7 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-from weasyprint import HTML
+from weasyprint import HTML, Attachment
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 from reportgen.errors import RenderError
@@ -68,11 +68,26 @@ def write_pdf(
     base_dir: Path,
     out_path: Path,
     before_file: t.Callable[[Path], None] = lambda path: None,
+    record: str | None = None,
 ) -> None:
     """Lay out ``html`` (relative URLs resolve in ``base_dir``); write the PDF to ``out_path``.
 
-    ``before_file(path)`` runs before WeasyPrint reads a file, e.g. to wait for a figure.
+    ``before_file(path)`` runs before WeasyPrint reads a file, e.g. to wait for a figure;
+    ``record`` (the report's record, reportgen.record) is attached to the PDF as a file.
     """
+    from reportgen.record import ATTACHMENT
+
+    attachments = (
+        []
+        if record is None
+        else [
+            Attachment(
+                string=record,
+                name=ATTACHMENT,
+                description="reportgen: what this report was built from",
+            )
+        ]
+    )
     watcher = _GlyphWatcher()
     logger = logging.getLogger("weasyprint")
 
@@ -81,7 +96,7 @@ def write_pdf(
             string=html,
             base_url=str(base_dir.resolve()) + "/",
             url_fetcher=SandboxedFetcher(base_dir, before_file),
-        ).write_pdf(file)
+        ).write_pdf(file, attachments=attachments)
         if watcher.problems:
             raise RenderError(f"PDF rendering failed: {watcher.problems[0]}")
 

@@ -13,8 +13,9 @@ if t.TYPE_CHECKING:
     from reportgen.staged import StagedFiles
 
 
-def _inputs_digest(html: str, base_dir: Path) -> str:
-    """sha256 of what a PDF is made from: the HTML, every file it references, WeasyPrint."""
+def _inputs_digest(html: str, record: str, base_dir: Path) -> str:
+    """sha256 of what a PDF is made from: the HTML, every file it references, the record
+    attached to it, WeasyPrint."""
     import hashlib
     import importlib.metadata
     import re
@@ -22,6 +23,7 @@ def _inputs_digest(html: str, base_dir: Path) -> str:
     h = hashlib.sha256(
         importlib.metadata.version("weasyprint").encode() + html.encode()
     )
+    h.update(hashlib.sha256(record.encode()).digest())
     root = base_dir.resolve()
     for src in sorted(set(re.findall(r'src="([^"]+)"', html))):
         path = (base_dir / src).resolve()
@@ -36,7 +38,7 @@ def digest_path(pdf_path: Path) -> Path:
     return pdf_path.with_name(f".{pdf_path.name}.inputs")
 
 
-def pdf_is_current(pdf_path: Path, html: str, base_dir: Path) -> bool:
+def pdf_is_current(pdf_path: Path, html: str, record: str, base_dir: Path) -> bool:
     """True when ``pdf_path`` exists and was made from exactly these inputs."""
     from reportgen import limits
     from reportgen.safety import read_own_file
@@ -45,12 +47,13 @@ def pdf_is_current(pdf_path: Path, html: str, base_dir: Path) -> bool:
         recorded = read_own_file(digest_path(pdf_path), base_dir, limits.KEY_MAP_BYTES)
     except (OSError, ValueError):
         return False
-    return pdf_path.is_file() and recorded == _inputs_digest(html, base_dir).encode()
+    current = _inputs_digest(html, record, base_dir).encode()
+    return pdf_path.is_file() and recorded == current
 
 
 def stage_pdf_inputs(
-    staged: StagedFiles, pdf_path: Path, html: str, base_dir: Path
+    staged: StagedFiles, pdf_path: Path, html: str, record: str, base_dir: Path
 ) -> None:
     """Remember what ``pdf_path`` is made from, for :func:`pdf_is_current`, in the same
     unit as the PDF itself."""
-    staged.write(digest_path(pdf_path), _inputs_digest(html, base_dir))
+    staged.write(digest_path(pdf_path), _inputs_digest(html, record, base_dir))

@@ -50,10 +50,13 @@ def render_report(
     out_dir: Path,
     basename: str,
     staged: StagedFiles,
+    record: str,
 ) -> tuple[Path, Path, list[str]]:
-    """Stage ``<basename>.md`` and ``<basename>.pdf`` of ``out_dir`` in ``staged`` (figures
-    and formulas, named by content, are written into their folders at once; the ones the
-    new report no longer shows are deleted once ``staged`` is committed)."""
+    """Stage ``<basename>.md`` (with ``record`` beside it) and ``<basename>.pdf`` (with
+    ``record`` attached) of ``out_dir`` in ``staged`` (figures and formulas, named by
+    content, are written into their folders at once; the ones the new report no longer
+    shows are deleted once ``staged`` is committed)."""
+    from reportgen.record import sidecar_path
     from reportgen.render.markdown import to_html
     from reportgen.render.math import prune_formulas
     from reportgen.render.pdf_inputs import pdf_is_current, stage_pdf_inputs
@@ -132,6 +135,7 @@ def render_report(
             ) from exc
         markdown_path, pdf_path = report_paths(out_dir, basename)
         staged.write(markdown_path, text)
+        staged.write(sidecar_path(markdown_path), record)
 
         body = to_html(text, own_dir(out_dir, MATH_DIR))
         css = (TEMPLATES_DIR / "report.css").read_text(encoding="utf-8")
@@ -146,26 +150,31 @@ def render_report(
             )
         )
         # a figure being drawn has a new file name, so the HTML and the PDF change with it
-        new_pdf = bool(files.missing) or not pdf_is_current(pdf_path, html, out_dir)
+        new_pdf = bool(files.missing) or not pdf_is_current(
+            pdf_path, html, record, out_dir
+        )
         if new_pdf:
             from reportgen.render.pdf import write_pdf  # imports WeasyPrint
 
             tmp_pdf = staged.temp_for(pdf_path)
             try:
-                write_pdf(html, out_dir, tmp_pdf, before_file=figures.wait_for)
+                write_pdf(
+                    html, out_dir, tmp_pdf, before_file=figures.wait_for, record=record
+                )
             except RenderError:
                 figures.wait()  # a figure's own error explains the failure best
                 raise
         figures.wait()
         if new_pdf:  # its inputs' digest covers the figures, all drawn by now
-            stage_pdf_inputs(staged, pdf_path, html, out_dir)
+            stage_pdf_inputs(staged, pdf_path, html, record, out_dir)
     staged.after_commit(lambda: remove_old_figures(files))
     staged.after_commit(lambda: prune_formulas(out_dir / MATH_DIR, body))
     return markdown_path, pdf_path, warnings
 
 
 def report_paths(out_dir: Path, basename: str) -> tuple[Path, Path]:
-    """The report's Markdown and PDF files."""
+    """The report's Markdown and PDF files (the Markdown's record beside it: see
+    reportgen.record.sidecar_path)."""
     return out_dir / f"{basename}.md", out_dir / f"{basename}.pdf"
 
 

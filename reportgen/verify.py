@@ -1,0 +1,303 @@
+"""``reportgen verify REPORT``: did a report's numbers come from the runs it describes?
+
+A teaching assistant's check of a handed-in report, in four steps (docs/verify.md):
+
+1. **Record**: read the record the report carries (reportgen.record), checked as untrusted data.
+2. **Text**: render the report again from the record and compare the numbers of both texts in
+   order; a number edited in the PDF or the Markdown is named with its page or line.
+3. **Code and data**: hash this machine's code and data files of every run and compare them
+   with the record's; any that differ are named (file, both hashes) and nothing trains.
+4. **Rerun**: train the runs here (all, ``sample`` of them, or each for its first ``epochs``
+   epochs) into a scratch store and compare every value with the record
+   (reportgen.agreement): identical, within tolerance (another CPU kind), or different.
+
+A rerun identical to the record is stored in this user's cache, signed: a foreign entry of
+the same key becomes a verified one. Exit status 0 only when everything agrees.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+import shutil
+import typing as t
+from pathlib import Path
+
+from markupsafe import Markup
+
+from reportgen import agreement, limits
+from reportgen import params as params_mod
+from reportgen.errors import ReportgenError
+from reportgen.record import ReportRecord, read_record, rendering_digest, text_sha256
+from reportgen.report_text import (
+    Mismatch,
+    figure_mismatches,
+    mismatches,
+    numbers_of,
+    pages_of,
+)
+from reportgen.store import RunResult, Store
+
+EPOCHS_PARAM = "num_epochs"
+
+
+@dataclasses.dataclass(frozen=True)
+class CodeDifference:
+    """A code or data file whose content here is not what the report's run used."""
+
+    run_id: str
+    path: str
+    recorded: str  # sha256, or "absent"
+    here: str
+
+    def line(self) -> str:
+        return (
+            f"{self.path} (run {self.run_id}): the report ran {self.recorded[:12]},"
+            f" here it is {self.here[:12]}"
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class RunCheck:
+    """One rerun compared with the record."""
+
+    run_id: str
+    agreements: list[agreement.Agreement]
+    trained_here: RunResult
+
+    @property
+    def verdict(self) -> str:
+        return agreement.worst(self.agreements)
+
+
+@dataclasses.dataclass
+class Verification:
+    """Everything ``verify`` found, in the order it found it."""
+
+    record: ReportRecord
+    notes: list[str] = dataclasses.field(default_factory=list)
+    text: list[Mismatch] = dataclasses.field(default_factory=list)
+    code: list[CodeDifference] = dataclasses.field(default_factory=list)
+    runs: list[RunCheck] = dataclasses.field(default_factory=list)
+    not_rerun: list[str] = dataclasses.field(default_factory=list)
+    now_verified: list[str] = dataclasses.field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return (
+            not self.text
+            and not self.code
+            and all(r.verdict != agreement.DIFFERENT for r in self.runs)
+        )
+
+
+def verify(
+    report: Path,
+    build_dir: Path,
+    device: str = "auto",
+    jobs: int = 0,
+    sample: int | None = None,
+    epochs: int | None = None,
+    corpus: Path | None = None,
+) -> Verification:
+    """Check ``report`` (a PDF or a Markdown file reportgen built); see the module docstring."""
+    import os
+
+    from reportgen.device import resolve_device
+    from reportgen.pipeline import build_lock
+
+    record = read_record(report)
+    found = Verification(record)
+    with build_lock(build_dir):
+        scratch = _scratch(build_dir, record)
+        found.text = text_mismatches(report, record, scratch, found.notes)
+        found.code, planned = plan_reruns(record, epochs, corpus)
+        if found.code:
+            return found  # nothing trains on other code or data
+        chosen = _sample(list(planned), sample)
+        found.not_rerun = [run_id for run_id in planned if run_id not in chosen]
+        resolved = resolve_device(device)
+        from reportgen.runner import execute
+
+        reruns, _ = execute(
+            [planned[run_id] for run_id in chosen],
+            Store(scratch / "cache"),
+            resolved,
+            jobs=jobs or (1 if resolved == "cuda" else (os.cpu_count() or 1)),
+        )
+        recorded = record.results()
+        for run_id, rerun in reruns.items():
+            prefix = epochs if EPOCHS_PARAM in record.runs[run_id]["params"] else None
+            found.runs.append(
+                RunCheck(
+                    run_id, agreement.compare(recorded[run_id], rerun, prefix), rerun
+                )
+            )
+        found.now_verified = _keep_identical(found, Store(build_dir / "cache"), epochs)
+        shutil.rmtree(scratch)  # reportgen's own folder; an interrupted one is resumed
+    return found
+
+
+def _scratch(build_dir: Path, record: ReportRecord) -> Path:
+    """The folder a verification renders and trains in: one per record, so that an
+    interrupted verification resumes from its runs' checkpoints."""
+    import hashlib
+
+    from reportgen.safety import claim_build_dir, own_dir
+
+    claim_build_dir(build_dir)
+    digest = hashlib.sha256(record.to_json().encode()).hexdigest()[:16]
+    own_dir(build_dir, "verify", digest, "cache", "partial")
+    own_dir(build_dir, "cache")
+    return build_dir / "verify" / digest
+
+
+def text_mismatches(
+    report: Path, record: ReportRecord, scratch: Path, notes: list[str]
+) -> list[Mismatch]:
+    """Render the report again from ``record`` (in ``scratch``) and compare the numbers of
+    its text with those of ``report``; differences of the rendering code go into ``notes``."""
+    from reportgen import __version__
+    from reportgen.lab import load_lab, parse_override
+    from reportgen.pipeline import report_basename
+    from reportgen.render.context import Student
+    from reportgen.render.notes import check_shape
+    from reportgen.render.report import render_report
+    from reportgen.safety import own_dir
+    from reportgen.staged import StagedFiles
+
+    try:
+        overrides = [parse_override(o) for o in record.overrides]
+        lab = load_lab(record.lab, seeds=record.seeds, overrides=overrides)
+    except ReportgenError as exc:
+        raise ReportgenError(f"The report's lab cannot be loaded here: {exc}") from None
+    if record.rendering != rendering_digest(lab.path):
+        notes.append(
+            f"The report was rendered by reportgen {record.reportgen} with other templates,"
+            f" views or lab spec than this reportgen {__version__}: a difference in the"
+            " text may come from that."
+        )
+    notes_text = record.notes
+    if notes_text is not None:
+        if len(notes_text.encode("utf-8")) > limits.NOTES_BYTES or "\x00" in notes_text:
+            raise ReportgenError(
+                "The record's discussion is larger than any notes file."
+            )
+        check_shape(Path("the record's discussion"), notes_text)
+    student = Student(**record.student)
+    out_dir = own_dir(scratch, record.lab)
+    basename = report_basename(student, lab)
+    with StagedFiles() as staged:
+        markdown, pdf, _ = render_report(
+            lab,
+            list(record.runs),
+            record.results(),
+            record.chosen,
+            student,
+            record.profile,
+            record.date,
+            (
+                Path(record.notes_path),
+                None if notes_text is None else Markup(notes_text),
+            ),
+            out_dir,
+            basename,
+            staged,
+            record.to_json(),
+        )
+        staged.commit()
+    again = pdf if report.suffix.lower() == ".pdf" else markdown
+    found = mismatches(numbers_of(pages_of(again)), numbers_of(pages_of(report)))
+    return found + figure_mismatches(again, report)
+
+
+def plan_reruns(
+    record: ReportRecord, epochs: int | None, corpus: Path | None
+) -> tuple[list[CodeDifference], dict[str, t.Any]]:
+    """The code and data files that differ from the record's, and the runs to train (by run
+    id, as PlannedRun), each for at most ``epochs`` epochs where it has them."""
+    from reportgen.experiment import load_experiments
+    from reportgen.lab import RunSpec
+    from reportgen.plan import PlannedRun, code_hash, code_sources, data_hashes
+    from reportgen.store import run_key, sha256_file
+
+    experiments = load_experiments()
+    differ: list[CodeDifference] = []
+    planned = {}
+    for run_id, run in record.runs.items():
+        exp = experiments.get(run["experiment"])
+        if exp is None:
+            differ.append(
+                CodeDifference(
+                    run_id, f"experiment {run['experiment']}", "its code", "absent"
+                )
+            )
+            continue
+        here = {path: text_sha256(text) for path, text in code_sources(exp).items()}
+        data = data_hashes(exp)
+        values = dict(run["params"])
+        if "corpus" in run["data"]:  # a user's own corpus file: the TA passes it
+            if corpus is None:
+                raise ReportgenError(
+                    f"Run {run_id} trained on the student's own corpus file"
+                    f" {Path(str(values.get('corpus'))).name} (sha256"
+                    f" {run['data']['corpus'][:12]}…): pass it with --corpus."
+                )
+            data["corpus"] = sha256_file(corpus)
+            values["corpus"] = str(corpus.resolve())
+        for path in sorted(set(run["code"]) | set(here)):
+            if run["code"].get(path) != here.get(path):
+                differ.append(
+                    CodeDifference(
+                        run_id,
+                        path,
+                        run["code"].get(path, "absent"),
+                        here.get(path, "absent"),
+                    )
+                )
+        for name in sorted(set(run["data"]) | set(data)):
+            if run["data"].get(name) != data.get(name):
+                shown = name if name == "corpus" else f"data/{name}"
+                differ.append(
+                    CodeDifference(
+                        run_id,
+                        shown,
+                        run["data"].get(name, "absent"),
+                        data.get(name, "absent"),
+                    )
+                )
+        if epochs is not None and EPOCHS_PARAM in values:
+            values[EPOCHS_PARAM] = min(epochs, int(values[EPOCHS_PARAM]))
+        p = params_mod.resolve(exp.params_cls, values, f"the record's run {run_id}")
+        key = run_key(
+            exp.name, code_hash(exp), params_mod.as_dict(p), run["seed"], data
+        )
+        spec = RunSpec(run_id, exp.name, run["params"], run["seed"], label=run_id)
+        planned[run_id] = PlannedRun(spec, exp, p, key, data)
+    # a file that differs for several runs is named once
+    unique = list({(d.path, d.recorded, d.here): d for d in differ}.values())
+    return unique, planned
+
+
+def _sample(run_ids: list[str], sample: int | None) -> list[str]:
+    """All runs, or ``sample`` of them drawn at random (a student cannot tell which)."""
+    if sample is None or sample >= len(run_ids):
+        return run_ids
+    drawn = set(random.SystemRandom().sample(run_ids, sample))
+    return [run_id for run_id in run_ids if run_id in drawn]
+
+
+def _keep_identical(found: Verification, store: Store, epochs: int | None) -> list[str]:
+    """Store each whole rerun identical to the record in this user's cache (signed); the
+    run ids whose cache entry was foreign or absent and is now this user's."""
+    if epochs is not None:
+        return []
+    kept = []
+    for check in found.runs:
+        key = found.record.runs[check.run_id]["key"]
+        if check.verdict != agreement.IDENTICAL or check.trained_here.key != key:
+            continue
+        if not store.is_mine(key):
+            store.save(check.trained_here)
+            kept.append(check.run_id)
+    return kept
