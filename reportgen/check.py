@@ -184,7 +184,8 @@ def findings(
             Finding(
                 False,
                 f"{len(manifest.unverified)} of {len(manifest.runs)} runs are unverified"
-                " (trained by another user or on another machine, not by you):"
+                " (not signed by you: another user's or machine's results, or written"
+                " before reportgen signed them):"
                 f" {_some(manifest.unverified)}. `reportgen verify` on the report"
                 " reruns them here.",
             )
