@@ -465,7 +465,7 @@ def verify(
         epochs=epochs,
         corpus=_checked_corpus(corpus, build_dir),
     )
-    click.echo(describe(found))
+    click.echo(describe(found, epochs))
     if not found.ok:
         raise SystemExit(1)
 

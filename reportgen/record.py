@@ -237,6 +237,7 @@ def _check(body: dict[str, t.Any]) -> None:
         raise ValueError("a chosen value is not a table")
     if not all(isinstance(v, str) for v in body["sources"].values()):
         raise ValueError("a source is not text")
+    names = list(body["sources"])  # every name verify may print: no escapes in any
     for run in body["runs"].values():
         if not isinstance(run, dict):
             raise ValueError("a run is not a table")
@@ -246,11 +247,20 @@ def _check(body: dict[str, t.Any]) -> None:
             raise ValueError("a run's key is not one")
         for path, sha in extra["code"].items():
             if path not in body["sources"] or text_sha256(body["sources"][path]) != sha:
-                raise ValueError(f"the code of {path} does not match its hash")
-        if not all(isinstance(v, str) for v in extra["data"].values()):
-            raise ValueError("a data hash is not text")
+                raise ValueError(f"the code of {path!r} does not match its hash")
+        if not all(isinstance(v, str) and KEY.match(v) for v in extra["data"].values()):
+            raise ValueError("a data hash is not one")
         check_result_shape(run | {"sources": {}})
+        names += [run["experiment"], *extra["data"], *run["params"], *run["metrics"]]
+        names += [*run["series"], *run["samples"], *run["tables"]]
+        names += [
+            v
+            for v in (*run["params"].values(), *run["metrics"].values())
+            if isinstance(v, str)
+        ]
         run |= extra
+    if any(refused_character(name) for name in names):
+        raise ValueError("a control or formatting character in a name or parameter")
 
 
 def _result(run: t.Mapping[str, t.Any], sources: t.Mapping[str, str]) -> RunResult:

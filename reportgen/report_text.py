@@ -73,11 +73,17 @@ def figure_mismatches(expected: Path, found: Path) -> list[Mismatch]:
         ]
 
     ours, theirs = targets(expected), targets(found)
-    differ = [
-        Mismatch((a,), (b,), where, "a figure or formula file: another picture")
-        for (_, a), (where, b) in zip(ours, theirs, strict=False)
-        if a != b
-    ]
+    differ = []
+    for (_, a), (where, b) in zip(ours, theirs, strict=False):
+        if a != b:
+            differ.append(Mismatch((a,), (b,), where, "another figure or formula"))
+        elif _picture(found.parent, b) not in (None, _picture(expected.parent, a)):
+            # the same name (ours: no path from the report is opened), another picture
+            differ.append(
+                Mismatch(
+                    (a,), (b,), where, "the file beside the report is another picture"
+                )
+            )
     if len(ours) != len(theirs):
         where = theirs[-1][0] if theirs else "the end"
         differ.append(
@@ -116,3 +122,15 @@ def mismatches(expected: list[Printed], found: list[Printed]) -> list[Mismatch]:
             )
         )
     return differ
+
+
+def _picture(folder: Path, name: str) -> bytes | None:
+    """The bytes of the figure or formula file ``name`` in ``folder``; None when absent
+    (a report handed in without its figures), a link or not a file."""
+    from reportgen import limits
+    from reportgen.safety import read_own_file
+
+    try:
+        return read_own_file(folder / name, folder, limits.RECORD_BYTES)
+    except (OSError, ValueError):
+        return None

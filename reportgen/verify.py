@@ -28,6 +28,8 @@ from markupsafe import Markup
 from reportgen import agreement, limits
 from reportgen import params as params_mod
 from reportgen.errors import ReportgenError
+from reportgen.interrupts import Interrupted
+from reportgen.lab import LabSpec
 from reportgen.record import ReportRecord, read_record, rendering_digest, text_sha256
 from reportgen.report_text import (
     Mismatch,
@@ -64,6 +66,7 @@ class RunCheck:
     run_id: str
     agreements: list[agreement.Agreement]
     trained_here: RunResult
+    recorded: RunResult
 
     @property
     def verdict(self) -> str:
@@ -78,6 +81,7 @@ class Verification:
     notes: list[str] = dataclasses.field(default_factory=list)
     text: list[Mismatch] = dataclasses.field(default_factory=list)
     code: list[CodeDifference] = dataclasses.field(default_factory=list)
+    settings: list[str] = dataclasses.field(default_factory=list)  # params off the plan
     runs: list[RunCheck] = dataclasses.field(default_factory=list)
     not_rerun: list[str] = dataclasses.field(default_factory=list)
     now_verified: list[str] = dataclasses.field(default_factory=list)
@@ -101,41 +105,109 @@ def verify(
     corpus: Path | None = None,
 ) -> Verification:
     """Check ``report`` (a PDF or a Markdown file reportgen built); see the module docstring."""
-    import os
-
-    from reportgen.device import resolve_device
     from reportgen.pipeline import build_lock
 
     record = read_record(report)
     found = Verification(record)
     with build_lock(build_dir):
         scratch = _scratch(build_dir, record)
-        found.text = text_mismatches(report, record, scratch, found.notes)
-        found.code, planned = plan_reruns(record, epochs, corpus)
-        if found.code:
-            return found  # nothing trains on other code or data
-        chosen = _sample(list(planned), sample)
-        found.not_rerun = [run_id for run_id in planned if run_id not in chosen]
-        resolved = resolve_device(device)
-        from reportgen.runner import execute
-
-        reruns, _ = execute(
-            [planned[run_id] for run_id in chosen],
-            Store(scratch / "cache"),
-            resolved,
-            jobs=jobs or (1 if resolved == "cuda" else (os.cpu_count() or 1)),
-        )
-        recorded = record.results()
-        for run_id, rerun in reruns.items():
-            prefix = epochs if EPOCHS_PARAM in record.runs[run_id]["params"] else None
-            found.runs.append(
-                RunCheck(
-                    run_id, agreement.compare(recorded[run_id], rerun, prefix), rerun
-                )
+        try:
+            _check_and_rerun(
+                found, report, build_dir, (device, jobs, sample, epochs), corpus
             )
+        except Interrupted:
+            raise  # the scratch folder stays: the next verification resumes from it
+        except BaseException:
+            shutil.rmtree(scratch, ignore_errors=True)  # reportgen's own folder
+            raise
+        shutil.rmtree(scratch, ignore_errors=True)
         found.now_verified = _keep_identical(found, Store(build_dir / "cache"), epochs)
-        shutil.rmtree(scratch)  # reportgen's own folder; an interrupted one is resumed
     return found
+
+
+def _check_and_rerun(
+    found: Verification,
+    report: Path,
+    build_dir: Path,
+    how: tuple[str, int, int | None, int | None],
+    corpus: Path | None,
+) -> None:
+    """Steps 2–4 of the module docstring, into ``found``; trains only when the code, data
+    and parameters are the record's."""
+    import os
+
+    from reportgen.device import resolve_device
+    from reportgen.runner import execute
+
+    device, jobs, sample, epochs = how
+    record = found.record
+    scratch = _scratch(build_dir, record)
+    lab = _lab_of(record)
+    found.text = text_mismatches(report, record, lab, scratch, found.notes)
+    found.code, planned = plan_reruns(record, epochs, corpus)
+    found.settings = settings_mismatches(record, lab, corpus, build_dir)
+    if found.code or found.settings:
+        return  # nothing trains on other code, data or parameters
+    chosen = _sample(list(planned), sample)
+    found.not_rerun = [run_id for run_id in planned if run_id not in chosen]
+    resolved = resolve_device(device)
+    reruns, _ = execute(
+        [planned[run_id] for run_id in chosen],
+        Store(scratch / "cache"),
+        resolved,
+        jobs=jobs or (1 if resolved == "cuda" else (os.cpu_count() or 1)),
+    )
+    recorded = record.results()
+    for run_id, rerun in reruns.items():
+        trained = record.runs[run_id]["params"].get(EPOCHS_PARAM)
+        shorter = isinstance(trained, int) and epochs is not None and epochs < trained
+        prefix = epochs if shorter else None
+        comparison = agreement.compare(recorded[run_id], rerun, prefix)
+        found.runs.append(RunCheck(run_id, comparison, rerun, recorded[run_id]))
+
+
+def _lab_of(record: ReportRecord) -> LabSpec:
+    """The record's lab as loaded here with its --seeds and --set; its runs must be the
+    record's."""
+    from reportgen.lab import load_lab, parse_override
+
+    try:
+        overrides = [parse_override(o) for o in record.overrides]
+        lab = load_lab(record.lab, seeds=record.seeds, overrides=overrides)
+    except ReportgenError as exc:
+        raise ReportgenError(f"The report's lab cannot be loaded here: {exc}") from None
+    if set(record.runs) != {r.id for r in lab.runs}:
+        raise ReportgenError(
+            f"The record's runs are not the runs of {lab.id} here (with its --set and"
+            " --seeds): verify with the reportgen version the report was built with."
+        )
+    return lab
+
+
+def settings_mismatches(
+    record: ReportRecord, lab: LabSpec, corpus: Path | None, build_dir: Path
+) -> list[str]:
+    """Runs whose recorded parameters are not those the lab plans for the record's profile,
+    --set and chosen values (e.g. quick-profile runs in a report that says "course")."""
+    from reportgen.lab import parse_override
+    from reportgen.plan import plan
+    from reportgen.safety import Roots
+
+    overrides = [parse_override(o) for o in record.overrides]
+    planned = plan(
+        lab, record.profile, overrides, corpus, record.chosen, Roots.of(build_dir)
+    )
+    differ = []
+    for run in planned:
+        here = params_mod.as_dict(run.params)
+        recorded = record.runs[run.id]["params"]
+        for name in sorted(set(here) | set(recorded)):
+            if name != "corpus" and here.get(name) != recorded.get(name):
+                differ.append(
+                    f"run {run.id}: {name} is {recorded.get(name)!r} in the record,"
+                    f" {here.get(name)!r} in {lab.id}'s {record.profile}-profile plan"
+                )
+    return differ
 
 
 def _scratch(build_dir: Path, record: ReportRecord) -> Path:
@@ -153,12 +225,11 @@ def _scratch(build_dir: Path, record: ReportRecord) -> Path:
 
 
 def text_mismatches(
-    report: Path, record: ReportRecord, scratch: Path, notes: list[str]
+    report: Path, record: ReportRecord, lab: LabSpec, scratch: Path, notes: list[str]
 ) -> list[Mismatch]:
     """Render the report again from ``record`` (in ``scratch``) and compare the numbers of
     its text with those of ``report``; differences of the rendering code go into ``notes``."""
     from reportgen import __version__
-    from reportgen.lab import load_lab, parse_override
     from reportgen.pipeline import report_basename
     from reportgen.render.context import Student
     from reportgen.render.notes import check_shape
@@ -166,11 +237,6 @@ def text_mismatches(
     from reportgen.safety import own_dir
     from reportgen.staged import StagedFiles
 
-    try:
-        overrides = [parse_override(o) for o in record.overrides]
-        lab = load_lab(record.lab, seeds=record.seeds, overrides=overrides)
-    except ReportgenError as exc:
-        raise ReportgenError(f"The report's lab cannot be loaded here: {exc}") from None
     if record.rendering != rendering_digest(lab.path):
         notes.append(
             f"The report was rendered by reportgen {record.reportgen} with other templates,"
@@ -266,8 +332,8 @@ def plan_reruns(
                         data.get(name, "absent"),
                     )
                 )
-        if epochs is not None and EPOCHS_PARAM in values:
-            values[EPOCHS_PARAM] = min(epochs, int(values[EPOCHS_PARAM]))
+        if epochs is not None and isinstance(values.get(EPOCHS_PARAM), int):
+            values[EPOCHS_PARAM] = min(epochs, values[EPOCHS_PARAM])
         p = params_mod.resolve(exp.params_cls, values, f"the record's run {run_id}")
         key = run_key(
             exp.name, code_hash(exp), params_mod.as_dict(p), run["seed"], data

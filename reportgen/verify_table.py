@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from reportgen import agreement
+from reportgen.safety import escaped, refused_character
 from reportgen.verify import Verification
 
 _COLUMNS = ("value", "record", "rerun", "verdict")
 
 
-def describe(found: Verification) -> str:
-    """The whole answer, ending with one verdict line."""
+def describe(found: Verification, epochs: int | None = None) -> str:
+    """The whole answer, ending with one verdict line (``epochs``: ``--epochs``)."""
     record = found.record
     student = " ".join(v for v in record.student.values() if v)
     lines = [
@@ -36,12 +37,19 @@ def describe(found: Verification) -> str:
         )
     else:
         lines.append("Code and data: the same files as the report's runs used.")
+    if found.settings:
+        lines.append(
+            "Parameters are not the ones the report's settings give (nothing was trained):"
+        )
+        lines += [f"  {line}" for line in found.settings]
     for check in found.runs:
-        r = check.trained_here
+        r, claimed = check.trained_here, check.recorded
+        same = agreement.same_kind(claimed, r)
         kind = (
-            "same machine kind: exact match required"
-            if agreement.same_kind(record.results()[check.run_id], r)
-            else "another machine kind: tolerances of docs/verify.md"
+            "the same kind of machine: exact match required"
+            if same
+            else f"recorded on {claimed.device_name}, torch {claimed.torch_version}:"
+            " another kind, tolerances of docs/verify.md"
         )
         lines.append("")
         lines.append(
@@ -57,12 +65,16 @@ def describe(found: Verification) -> str:
             f"Stored as verified in this user's cache: {', '.join(found.now_verified)}."
         )
     lines.append("")
-    lines.append(_verdict(found))
+    lines.append(_verdict(found, epochs))
     return "\n".join(lines)
 
 
 def _table(rows: list[agreement.Agreement]) -> list[str]:
-    cells = [_COLUMNS, *((a.what, a.recorded, a.rerun, a.verdict) for a in rows)]
+    """The values side by side; a generated text's control characters are shown escaped."""
+    cells = [
+        _COLUMNS,
+        *((a.what, _plain(a.recorded), _plain(a.rerun), a.verdict) for a in rows),
+    ]
     widths = [max(len(row[i]) for row in cells) for i in range(len(_COLUMNS))]
     return [
         "  "
@@ -71,22 +83,35 @@ def _table(rows: list[agreement.Agreement]) -> list[str]:
     ]
 
 
-def _verdict(found: Verification) -> str:
+def _verdict(found: Verification, epochs: int | None) -> str:
     if found.ok:
-        within = [c.run_id for c in found.runs if c.verdict == agreement.WITHIN]
-        how = f" ({len(within)} within tolerance)" if within else ""
         scope = (
             "its text and the runs rerun"
             if found.not_rerun
             else "its text and every run"
         )
-        return f"Verified: {scope} agree with the record{how}."
+        if epochs is not None:
+            scope += f" (for their first {epochs} epochs)"
+        within = [c.run_id for c in found.runs if c.verdict == agreement.WITHIN]
+        if not within:
+            return f"Verified: {scope} agree with the record."
+        return (
+            f"Verified within tolerance: {scope} agree with the record, {len(within)} of"
+            " them only within the tolerances of another machine kind. The record names"
+            " the kind it claims; rerun on that kind for an exact check."
+        )
     problems = []
     if found.text:
         problems.append(f"{len(found.text)} text difference(s)")
     if found.code:
         problems.append(f"{len(found.code)} code or data file(s) differ")
+    if found.settings:
+        problems.append(f"{len(found.settings)} parameter(s) off the report's settings")
     different = [c.run_id for c in found.runs if c.verdict == agreement.DIFFERENT]
     if different:
         problems.append(f"runs that differ: {', '.join(different)}")
     return "NOT VERIFIED: " + "; ".join(problems) + "."
+
+
+def _plain(text: str) -> str:
+    return escaped(text)[1:-1] if refused_character(text) else text

@@ -106,7 +106,9 @@ def test_notes_cannot_pull_in_local_files(quick_build: QuickBuild) -> None:
     attachments = subprocess.run(
         ["pdfdetach", "-list", str(quick_build.pdf)], capture_output=True, text=True
     ).stdout
-    assert attachments.startswith("0 embedded files")
+    # the report's own record (reportgen.record) is its only attachment
+    assert attachments.startswith("1 embedded files")
+    assert attachments.splitlines()[1].endswith("reportgen-record.json")
     assert "root:x:0:0" not in pdf_text(quick_build.pdf)
     # an image outside the report folder is refused before anything is rendered
     notes.write_text("![up](../../../../../../etc/passwd)\n", encoding="utf-8")

@@ -409,9 +409,9 @@ def test_the_pdf_digest_reads_only_the_reports_files(tmp_path: Path) -> None:
     outside = tmp_path / "outside.bin"
     outside.write_bytes(b"one")
     html = '<img src="../outside.bin">'
-    before = _inputs_digest(html, report)
+    before = _inputs_digest(html, "", report)
     outside.write_bytes(b"two")
-    assert _inputs_digest(html, report) == before
+    assert _inputs_digest(html, "", report) == before
 
 
 def test_a_remembered_plan_follows_the_content_of_a_set_corpus(tmp_path: Path) -> None:

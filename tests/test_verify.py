@@ -86,10 +86,11 @@ def test_handed_in_runs_are_unverified_until_verify_reruns_them_identically(
         in result.output
     )
     assert result.output.count(": IDENTICAL (") == 8
-    assert result.output.count("same machine kind: exact match required") == 8
+    assert result.output.count("the same kind of machine: exact match required") == 8
     assert "Verified: its text and every run agree with the record." in result.output
     store = Store(folder / "cache")
-    assert all(store.is_mine(key) for key in store.keys())
+    keys = [run["key"] for run in read_record(quick_build.pdf).runs.values()]
+    assert all(store.is_mine(key) for key in keys)
     check = invoke(
         "check", "lab4", "--student", "WA2214014", "--build-dir", str(folder)
     )
@@ -204,6 +205,8 @@ def test_code_that_differs_from_the_record_is_named_before_anything_trains(
             "does not match its hash",
         ),
         (lambda b: b["runs"]["rnn_scratch"].update(seed=-1), "seed out of range"),
+        (lambda b: b["sources"].update({"x\x1b]0;pwned\x07": "1"}), "a control or formatting character"),
+        (lambda b: b["runs"]["rnn_scratch"]["data"].update(x="not a hash"), "a data hash is not one"),
     ],
 )
 def test_a_damaged_or_planted_record_is_refused_in_one_line(
@@ -241,3 +244,31 @@ def test_the_signing_key_lives_outside_the_project_with_owner_only_access(
     assert key.stat().st_mode & 0o077 == 0
     assert signing.is_mine("checksum", signature)
     assert not signing.is_mine("other checksum", signature)
+
+
+def test_preview_runs_in_a_record_that_claims_the_course_profile_are_named(
+    quick_build: QuickBuild, tmp_path: Path
+) -> None:
+    markdown, _ = handed_in(quick_build, tmp_path / "handed-in")
+    edit_record(sidecar_path(markdown), lambda body: body.update(profile="course"))
+    result = verify(markdown, tmp_path / "ta")
+    assert result.exit_code == 1
+    assert (
+        "run rnn_scratch: num_epochs is 10 in the record, 500 in lab4's course-profile plan"
+        in result.output
+    )
+    assert "nothing was trained" in result.output and "epoch 1/" not in result.output
+
+
+def test_a_figure_replaced_beside_the_markdown_is_named(
+    quick_build: QuickBuild, tmp_path: Path
+) -> None:
+    markdown, _ = handed_in(quick_build, tmp_path / "handed-in")
+    figures = quick_build.markdown.parent / "figures"
+    shutil.copytree(figures, markdown.parent / "figures")
+    names = sorted(p.name for p in figures.glob("ppl_*.png"))
+    shutil.copy(figures / names[0], markdown.parent / "figures" / names[1])
+    result = verify(markdown, tmp_path / "ta", "--epochs", "1")
+    assert result.exit_code == 1
+    assert f"the report prints figures/{names[1]} («the file beside the report is another picture»)" in result.output
+    assert result.output.count("another picture") == 1  # the others are the record's
