@@ -205,8 +205,14 @@ def test_code_that_differs_from_the_record_is_named_before_anything_trains(
             "does not match its hash",
         ),
         (lambda b: b["runs"]["rnn_scratch"].update(seed=-1), "seed out of range"),
-        (lambda b: b["sources"].update({"x\x1b]0;pwned\x07": "1"}), "a control or formatting character"),
-        (lambda b: b["runs"]["rnn_scratch"]["data"].update(x="not a hash"), "a data hash is not one"),
+        (
+            lambda b: b["sources"].update({"x\x1b]0;pwned\x07": "1"}),
+            "a control or formatting character",
+        ),
+        (
+            lambda b: b["runs"]["rnn_scratch"]["data"].update(x="not a hash"),
+            "a data hash is not one",
+        ),
     ],
 )
 def test_a_damaged_or_planted_record_is_refused_in_one_line(
@@ -270,5 +276,8 @@ def test_a_figure_replaced_beside_the_markdown_is_named(
     shutil.copy(figures / names[0], markdown.parent / "figures" / names[1])
     result = verify(markdown, tmp_path / "ta", "--epochs", "1")
     assert result.exit_code == 1
-    assert f"the report prints figures/{names[1]} («the file beside the report is another picture»)" in result.output
+    assert (
+        f"the report prints figures/{names[1]} («the file beside the report is another picture»)"
+        in result.output
+    )
     assert result.output.count("another picture") == 1  # the others are the record's
