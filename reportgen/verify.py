@@ -311,27 +311,13 @@ def plan_reruns(
                 )
             data["corpus"] = sha256_file(corpus)
             values["corpus"] = str(corpus.resolve())
-        for path in sorted(set(run["code"]) | set(here)):
-            if run["code"].get(path) != here.get(path):
-                differ.append(
-                    CodeDifference(
-                        run_id,
-                        path,
-                        run["code"].get(path, "absent"),
-                        here.get(path, "absent"),
-                    )
-                )
-        for name in sorted(set(run["data"]) | set(data)):
-            if run["data"].get(name) != data.get(name):
-                shown = name if name == "corpus" else f"data/{name}"
-                differ.append(
-                    CodeDifference(
-                        run_id,
-                        shown,
-                        run["data"].get(name, "absent"),
-                        data.get(name, "absent"),
-                    )
-                )
+        differ += _differences(run_id, run["code"], here, lambda path: path)
+        differ += _differences(
+            run_id,
+            run["data"],
+            data,
+            lambda name: name if name == "corpus" else f"data/{name}",
+        )
         if epochs is not None and isinstance(values.get(EPOCHS_PARAM), int):
             values[EPOCHS_PARAM] = min(epochs, values[EPOCHS_PARAM])
         p = params_mod.resolve(exp.params_cls, values, f"the record's run {run_id}")
@@ -343,6 +329,22 @@ def plan_reruns(
     # a file that differs for several runs is named once
     unique = list({(d.path, d.recorded, d.here): d for d in differ}.values())
     return unique, planned
+
+
+def _differences(
+    run_id: str,
+    recorded: t.Mapping[str, str],
+    here: t.Mapping[str, str],
+    shown: t.Callable[[str], str],
+) -> list[CodeDifference]:
+    """The files (by name -> sha256) whose hash here is not the recorded one."""
+    return [
+        CodeDifference(
+            run_id, shown(name), recorded.get(name, "absent"), here.get(name, "absent")
+        )
+        for name in sorted(set(recorded) | set(here))
+        if recorded.get(name) != here.get(name)
+    ]
 
 
 def _sample(run_ids: list[str], sample: int | None) -> list[str]:
