@@ -46,8 +46,6 @@ class Manifest:
     # parameters chosen from results (group -> {param: value}), to plan the same runs again
     chosen: dict[str, dict[str, t.Any]] = dataclasses.field(default_factory=dict)
     corpus: str | None = None  # --corpus (absolute path), to plan the same runs again
-    # runs this user did not train (another user's or machine's results: reportgen.signing)
-    unverified: list[str] = dataclasses.field(default_factory=list)
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), ensure_ascii=False, indent=1)
@@ -77,7 +75,6 @@ _SHAPE: Shape = {
     "seeds": (int, type(None)),
     "chosen": dict,
     "corpus": (str, type(None)),
-    "unverified": list,
 }
 _RUN_SHAPE: Shape = {"key": str, "status": str, "diverged_at": (int, type(None))}
 
@@ -88,7 +85,7 @@ def read_manifest(build_dir: Path, lab_id: str, student_id: str) -> Manifest | N
     path = manifest_path(build_dir, lab_id, student_id)
     try:
         data = json.loads(read_own_file(path, build_dir, limits.MANIFEST_BYTES))
-        check_fields(data, _SHAPE, optional=("seeds", "chosen", "corpus", "unverified"))
+        check_fields(data, _SHAPE, optional=("seeds", "chosen", "corpus"))
         for state in data["runs"].values():
             check_fields(state, _RUN_SHAPE)
             if (state["status"], state["diverged_at"] is None) not in (
@@ -98,11 +95,6 @@ def read_manifest(build_dir: Path, lab_id: str, student_id: str) -> Manifest | N
                 raise ValueError("a run's status is not one a build writes")
         if not all(isinstance(o, str) for o in data["overrides"]):
             raise ValueError("an override is not text")
-        unverified = data.get("unverified", [])
-        if not all(isinstance(r, str) for r in unverified) or not set(
-            unverified
-        ) <= set(data["runs"]):
-            raise ValueError("an unverified run that is not one of the report's")
         if not all(isinstance(v, str) for v in data["student"].values()):
             raise ValueError("a student field is not text")
         if not all(isinstance(v, dict) for v in data.get("chosen", {}).values()):
@@ -137,10 +129,13 @@ def findings(
     planned_keys: t.Mapping[str, str],
     lab: LabSpec,
     built: bool = True,
+    unverified: t.Sequence[str] = (),
 ) -> list[Finding]:
     """Everything that stands between this report and handing it in.
 
     ``built=False``: the report is about to be written, so its PDF cannot exist yet.
+    ``unverified``: its runs this user did not train (reportgen.signing), asked of the store
+    when the check runs, since whose a result is depends on who asks.
     """
     found = []
     for field, label, option in (
@@ -179,14 +174,14 @@ def findings(
                 + ", ".join(f"--set {o}" for o in manifest.overrides),
             )
         )
-    if manifest.unverified:
+    if unverified:
         found.append(
             Finding(
                 False,
-                f"{len(manifest.unverified)} of {len(manifest.runs)} runs are unverified"
+                f"{len(unverified)} of {len(manifest.runs)} runs are unverified"
                 " (not signed by you: another user's or machine's results, or written"
                 " before reportgen signed them):"
-                f" {_some(manifest.unverified)}. `reportgen verify` on the report"
+                f" {_some(unverified)}. `reportgen verify` on the report"
                 " reruns them here.",
             )
         )

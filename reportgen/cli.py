@@ -397,14 +397,13 @@ def check(lab_id: str, student_id: str | None, build_dir: Path) -> None:
     }
     # the PDF beside the manifest, wherever the build folder is now (never a path it names)
     pdf = build_dir / lab.id / Path(manifest.pdf).name
-    store = Store(
-        build_dir / "cache"
-    )  # whose results they are, asked of this user's key
+    # whose results they are, asked of this user's key
+    store = Store(build_dir / "cache")
     unverified = [
         r for r, state in manifest.runs.items() if not store.is_mine(state["key"])
     ]
-    manifest = dataclasses.replace(manifest, pdf=str(pdf), unverified=unverified)
-    found = findings(manifest, planned, lab)
+    manifest = dataclasses.replace(manifest, pdf=str(pdf))
+    found = findings(manifest, planned, lab, unverified=unverified)
     _echo_findings(found)
     if any(f.blocking for f in found):
         raise SystemExit(1)

@@ -218,7 +218,9 @@ def build(lab: LabSpec, options: BuildOptions) -> BuildOutcome:
                     len(stored.keys),
                 )
             try:
-                return _render_stage(lab, options, stored, (notes_path, notes), started)
+                return _render_stage(
+                    lab, options, store, stored, (notes_path, notes), started
+                )
             except Interrupted as exc:
                 raise Interrupted(
                     exc.signal_name,
@@ -320,25 +322,26 @@ def _train(
 def _render_stage(
     lab: LabSpec,
     options: BuildOptions,
+    store: Store,
     stages: Stages,
     notes: tuple[Path, Markup | None],
     started: float,
 ) -> BuildOutcome:
-    """Manifest, submission check, Markdown and PDF from the stages' results."""
+    """Manifest, submission check, Markdown and PDF from the stages' results (``store``:
+    the one they were loaded from or saved to, which knows whose each is)."""
     keys, results, chosen = stages.keys, stages.results, stages.chosen
     check_figure_series(lab, results)  # before anything is drawn
     record_latest_keys(options.build_dir, lab.id, options.profile, keys)
 
     out_dir = options.build_dir / lab.id
     notes_path, notes_text = notes
-    store = Store(options.build_dir / "cache")
     mine = [run_id for run_id, key in keys.items() if store.is_mine(key)]
     record = report_record(lab, options, stages, notes, mine)
     manifest = Manifest(
         lab=lab.id,
         student=dataclasses.asdict(options.student),
         profile=options.profile,
-        overrides=[f"{o.target}.{o.param}={o.value}" for o in options.overrides],
+        overrides=override_texts(options),
         notes_path=str(notes_path),
         has_notes=notes_text is not None,
         pdf=str(out_dir / (report_basename(options.student, lab) + ".pdf")),
@@ -346,9 +349,9 @@ def _render_stage(
         seeds=options.seeds,
         chosen=chosen,
         corpus=str(options.corpus.resolve()) if options.corpus else None,
-        unverified=[run_id for run_id in keys if run_id not in mine],
     )
-    found = findings(manifest, keys, lab, built=False)
+    unverified = [run_id for run_id in keys if run_id not in mine]
+    found = findings(manifest, keys, lab, built=False, unverified=unverified)
     if options.strict and any(f.blocking for f in found):
         raise SubmissionBlocked(found)
     # the .md, the .pdf and the manifest are replaced together: all new or all old
@@ -422,7 +425,7 @@ def report_record(
     settings = {
         "lab": lab.id,
         "profile": options.profile,
-        "overrides": [f"{o.target}.{o.param}={o.value}" for o in options.overrides],
+        "overrides": override_texts(options),
         "seeds": options.seeds,
         "chosen": {group: dict(values) for group, values in stages.chosen.items()},
         "corpus": str(options.corpus) if options.corpus else None,
@@ -433,6 +436,11 @@ def report_record(
     }
     digest = rendering_digest(lab.path)
     return make_record(settings, stages.results, stages.data, mine, digest).to_json()
+
+
+def override_texts(options: BuildOptions) -> list[str]:
+    """``--set`` as typed (target.param=value), for the manifest and the record."""
+    return [f"{o.target}.{o.param}={o.value}" for o in options.overrides]
 
 
 def report_date(options: BuildOptions) -> str:

@@ -110,16 +110,23 @@ class RunResult:
     @classmethod
     def from_json(cls, text: str) -> RunResult:
         """Parse a stored result; raises ValueError when it is malformed or its checksum is off."""
-        data = json.loads(text)
-        if not isinstance(data, dict) or data.get("format") != RESULT_FORMAT:
-            raise ValueError("unknown result format")
-        body = data.get("result")
-        if not isinstance(body, dict):
-            raise ValueError("no result in it")
-        if data.get("checksum") != _checksum(body):
-            raise ValueError("checksum mismatch")
-        check_result_shape(body)
-        return cls(**body)
+        return _parse_entry(text)[0]
+
+
+def _parse_entry(text: str) -> tuple[RunResult, bool]:
+    """A stored result and whether this user signed it; raises ValueError when it is
+    malformed or its checksum is off."""
+    data = json.loads(text)
+    if not isinstance(data, dict) or data.get("format") != RESULT_FORMAT:
+        raise ValueError("unknown result format")
+    body = data.get("result")
+    if not isinstance(body, dict):
+        raise ValueError("no result in it")
+    checksum = _checksum(body)
+    if data.get("checksum") != checksum:
+        raise ValueError("checksum mismatch")
+    check_result_shape(body)
+    return RunResult(**body), signing.is_mine(checksum, data.get("signature"))
 
 
 # what each stored field must be: a planted entry can carry a valid checksum (it has no
@@ -200,6 +207,8 @@ class Store:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        # key -> whether this user signed it, for the entries loaded or saved here
+        self._signed: dict[str, bool] = {}
 
     def path_for(self, key: str) -> Path:
         return self.root / key / RESULT_FILE
@@ -217,13 +226,14 @@ class Store:
         except (ValueError, OSError) as exc:
             return _corrupt(key, str(exc))
         try:
-            result = RunResult.from_json(data.decode("utf-8"))
+            result, mine = _parse_entry(data.decode("utf-8"))
         except UnicodeDecodeError as exc:
             return _corrupt(key, f"not UTF-8 at byte {exc.start}")
         except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
             return _corrupt(key, str(exc) or type(exc).__name__)
         if result.key != key:
             return _corrupt(key, "it holds another key")
+        self._signed[key] = mine
         return result
 
     def save(self, result: RunResult) -> Path:
@@ -235,21 +245,28 @@ class Store:
         if path.is_symlink() or (path.exists() and not path.is_file()):
             _move_aside(path)  # a link, a folder, a FIFO …: not reportgen's to delete
         write_atomic(path, result.to_json())
+        self._signed[result.key] = True
         self.checkpoint_for(result.key).unlink(missing_ok=True)
         return path
 
     def is_mine(self, key: str) -> bool:
         """Whether the entry of ``key`` was written by this user (signed with this user's
-        key); False for a foreign, unsigned, damaged or missing one."""
+        key); False for a foreign, unsigned, damaged or missing one. An entry this store
+        loaded or saved is not read again."""
+        if key in self._signed:
+            return self._signed[key]
         try:
-            data = json.loads(
-                read_own_file(self.path_for(key), self.root, limits.RESULT_BYTES)
-            )
-            return isinstance(data, dict) and signing.is_mine(
-                _checksum(data["result"]), data.get("signature")
-            )
-        except (OSError, ValueError, KeyError, TypeError, RecursionError):
-            return False
+            data = read_own_file(self.path_for(key), self.root, limits.RESULT_BYTES)
+            return _parse_entry(data.decode("utf-8"))[1]
+        except (
+            ValueError,
+            OSError,
+            KeyError,
+            TypeError,
+            AttributeError,
+            RecursionError,
+        ):
+            return False  # missing or damaged: no one's (load reports the damage)
 
     def keys(self) -> list[str]:
         """Keys of the stored entries: a key's own folder (not a link) holding something

@@ -88,10 +88,8 @@ class Verification:
 
     @property
     def ok(self) -> bool:
-        return (
-            not self.text
-            and not self.code
-            and all(r.verdict != agreement.DIFFERENT for r in self.runs)
+        return not (self.text or self.code or self.settings) and all(
+            r.verdict != agreement.DIFFERENT for r in self.runs
         )
 
 
@@ -113,7 +111,11 @@ def verify(
         scratch = _scratch(build_dir, record)
         try:
             _check_and_rerun(
-                found, report, build_dir, (device, jobs, sample, epochs), corpus
+                found,
+                report,
+                (build_dir, scratch),
+                (device, jobs, sample, epochs),
+                corpus,
             )
         except Interrupted:
             raise  # the scratch folder stays: the next verification resumes from it
@@ -128,20 +130,20 @@ def verify(
 def _check_and_rerun(
     found: Verification,
     report: Path,
-    build_dir: Path,
+    folders: tuple[Path, Path],
     how: tuple[str, int, int | None, int | None],
     corpus: Path | None,
 ) -> None:
     """Steps 2–4 of the module docstring, into ``found``; trains only when the code, data
-    and parameters are the record's."""
+    and parameters are the record's. ``folders``: the build folder and the scratch folder
+    in it."""
     import os
 
     from reportgen.device import resolve_device
     from reportgen.runner import execute
 
-    device, jobs, sample, epochs = how
+    (build_dir, scratch), (device, jobs, sample, epochs) = folders, how
     record = found.record
-    scratch = _scratch(build_dir, record)
     lab = _lab_of(record)
     found.text = text_mismatches(report, record, lab, scratch, found.notes)
     found.code, planned = plan_reruns(record, epochs, corpus)
@@ -290,6 +292,7 @@ def plan_reruns(
     experiments = load_experiments()
     differ: list[CodeDifference] = []
     planned = {}
+    hashes: dict[str, tuple[dict[str, str], str, dict[str, str]]] = {}  # once each
     for run_id, run in record.runs.items():
         exp = experiments.get(run["experiment"])
         if exp is None:
@@ -299,8 +302,13 @@ def plan_reruns(
                 )
             )
             continue
-        here = {path: text_sha256(text) for path, text in code_sources(exp).items()}
-        data = data_hashes(exp)
+        if exp.name not in hashes:
+            files = {
+                path: text_sha256(text) for path, text in code_sources(exp).items()
+            }
+            hashes[exp.name] = (files, code_hash(exp), data_hashes(exp))
+        here, code, shared_data = hashes[exp.name]
+        data = dict(shared_data)  # a run's own corpus is added below
         values = dict(run["params"])
         if "corpus" in run["data"]:  # a user's own corpus file: the TA passes it
             if corpus is None:
@@ -321,9 +329,7 @@ def plan_reruns(
         if epochs is not None and isinstance(values.get(EPOCHS_PARAM), int):
             values[EPOCHS_PARAM] = min(epochs, values[EPOCHS_PARAM])
         p = params_mod.resolve(exp.params_cls, values, f"the record's run {run_id}")
-        key = run_key(
-            exp.name, code_hash(exp), params_mod.as_dict(p), run["seed"], data
-        )
+        key = run_key(exp.name, code, params_mod.as_dict(p), run["seed"], data)
         spec = RunSpec(run_id, exp.name, run["params"], run["seed"], label=run_id)
         planned[run_id] = PlannedRun(spec, exp, p, key, data)
     # a file that differs for several runs is named once
