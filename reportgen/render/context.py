@@ -10,6 +10,8 @@ from __future__ import annotations
 import ast
 import dataclasses
 import math
+import re
+import string
 import typing as t
 
 from markupsafe import Markup
@@ -20,8 +22,44 @@ from reportgen.lang import Lang
 from reportgen.store import RunResult
 from reportgen.views import shown_sample
 
-_BACKSLASHED = set("\\`*_[]{}!#~")
-_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "|": "&#124;", "$": "&#36;"}
+# an HTML entity or character reference, which "&" would start
+_ENTITY = re.compile(r"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
+
+
+def _escaped(text: str, i: int) -> str:
+    """Character ``i`` of a one-line ``text`` as Markdown that prints it literally: escaped
+    only where Markdown (Python-Markdown, GitHub, Typora) would read it as markup, so that
+    the Markdown file stays readable (``text_preprocessing``, ``[[23, 24], …]``)."""
+    ch = text[i]
+    before = text[i - 1] if i else ""
+    after = text[i + 1] if i + 1 < len(text) else ""
+    start = i == 0  # a value may open a line, where # > - + start blocks
+    literal = {
+        "\\": bool(after) and after not in string.punctuation,  # \\ escapes only these
+        "_": (before.isalnum() and after.isalnum())
+        or (before.isspace() and after.isspace()),
+        "*": before.isspace() and after.isspace(),
+        "[": after != "^",
+        "]": after not in "([:" or not after,
+        "!": after != "[",
+        "{": after not in ":#." or not after,
+        "#": not start,
+        ">": not start,
+        "-": not (start and after == " "),
+        "+": not (start and after == " "),
+        "~": "~" not in (before, after),
+        "<": not (after.isalpha() or after in ("/", "!", "?")) or not after,
+        "&": not _ENTITY.match(text, i),
+    }.get(ch)
+    if literal is None:
+        return _ALWAYS.get(ch, ch)
+    if literal:
+        return ch
+    return {"<": "&lt;", ">": "&gt;", "&": "&amp;"}.get(ch, "\\" + ch)
+
+
+# escaped wherever they stand: code spans, math ($ is this renderer's), table cells
+_ALWAYS = {"`": "\\`", "$": "&#36;", "|": "\\|"}
 
 
 def escape_markdown(value: object) -> str:
@@ -31,9 +69,7 @@ def escape_markdown(value: object) -> str:
     if isinstance(value, float):
         value = f"{value:g}"  # a parameter such as lr 1.0 prints as 1; metrics go through num()
     text = " ".join(str(value).splitlines())
-    return "".join(
-        "\\" + ch if ch in _BACKSLASHED else _ENTITIES.get(ch, ch) for ch in text
-    )
+    return "".join(_escaped(text, i) for i in range(len(text)))
 
 
 def format_number(value: float | int | None, digits: int = 3) -> str:
