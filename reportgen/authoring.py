@@ -34,7 +34,9 @@ def check_inputs(
 
     problems = Problems()
     planned = problems.attempt(plan, lab, profile, overrides, corpus, roots=roots)
-    problems.attempt(check_templates, lab.template, f"labs/{lab.path.name}")
+    # the report's language, and every language the spec translates itself into
+    for lang in dict.fromkeys([lab.lang, *lab.translations]):
+        problems.attempt(check_templates, lab.template, f"labs/{lab.path.name}", lang)
     problems.raise_all(f"Lab {lab.id}", ReportgenError)
     return planned or []
 

@@ -15,6 +15,8 @@ from pathlib import Path
 
 from reportgen import limits
 from reportgen.lab import PROFILES, LabSpec
+from reportgen.lang import DEFAULT_LANG
+from reportgen.paths import report_dir
 from reportgen.safety import read_own_file, refused_character
 from reportgen.shapes import INT_LIMIT, Shape, check_fields
 from reportgen.staged import StagedFiles
@@ -46,19 +48,23 @@ class Manifest:
     # parameters chosen from results (group -> {param: value}), to plan the same runs again
     chosen: dict[str, dict[str, t.Any]] = dataclasses.field(default_factory=dict)
     corpus: str | None = None  # --corpus (absolute path), to plan the same runs again
+    lang: str = DEFAULT_LANG  # --lang: the report's language
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), ensure_ascii=False, indent=1)
 
 
-def manifest_path(build_dir: Path, lab_id: str, student_id: str) -> Path:
-    return build_dir / lab_id / f".build-{student_id}.json"
+def manifest_path(
+    build_dir: Path, lab_id: str, student_id: str, lang: str = DEFAULT_LANG
+) -> Path:
+    """Beside the report it describes."""
+    return report_dir(build_dir, lab_id, lang) / f".build-{student_id}.json"
 
 
 def write_manifest(staged: StagedFiles, build_dir: Path, manifest: Manifest) -> None:
     """Stage the manifest with the report it describes (committed last, after the PDF)."""
     staged.write(
-        manifest_path(build_dir, manifest.lab, manifest.student["id"]),
+        manifest_path(build_dir, manifest.lab, manifest.student["id"], manifest.lang),
         manifest.to_json(),
     )
 
@@ -75,17 +81,22 @@ _SHAPE: Shape = {
     "seeds": (int, type(None)),
     "chosen": dict,
     "corpus": (str, type(None)),
+    "lang": str,
 }
 _RUN_SHAPE: Shape = {"key": str, "status": str, "diverged_at": (int, type(None))}
 
 
-def read_manifest(build_dir: Path, lab_id: str, student_id: str) -> Manifest | None:
+def read_manifest(
+    build_dir: Path, lab_id: str, student_id: str, lang: str = DEFAULT_LANG
+) -> Manifest | None:
     """The manifest of the last build, or None when it is absent or not one (a damaged or
     planted file: it is data, checked field by field)."""
-    path = manifest_path(build_dir, lab_id, student_id)
+    path = manifest_path(build_dir, lab_id, student_id, lang)
     try:
         data = json.loads(read_own_file(path, build_dir, limits.MANIFEST_BYTES))
-        check_fields(data, _SHAPE, optional=("seeds", "chosen", "corpus"))
+        check_fields(data, _SHAPE, optional=("seeds", "chosen", "corpus", "lang"))
+        if data.get("lang", lang) != lang:
+            raise ValueError("a manifest of another language")
         for state in data["runs"].values():
             check_fields(state, _RUN_SHAPE)
             if (state["status"], state["diverged_at"] is None) not in (

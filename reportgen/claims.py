@@ -21,6 +21,7 @@ import re
 import typing as t
 
 from reportgen.aggregate import Spread
+from reportgen.lang import Lang, lang
 
 # Two single-seed perplexities (or losses) closer than this, relative to the smaller, are
 # "about the same": the lab4 RNN from scratch ended at 1.029 on an Intel Xeon and at 1.046
@@ -59,14 +60,6 @@ SHARED_START = 4
 # TIME_MARGIN): seeds that agree closely do not make the machine's noise go away.
 SEED_ERRORS = 3.0
 
-PREVIEW = "快速预览只训练了很少的轮次，不据此比较"
-# what Judge.times and Judge.fastest do, as the reports state it beside their time tables
-TIME_RULE = (
-    "训练时间只在同一段时间里训练的运行之间比较（同一次构建中的运行在共享的 CPU 核上并排"
-    "训练；从早先一次构建的缓存取出的运行不与之比较），"
-    f"相差不到 {TIME_MARGIN:.0%} 时不据此比较快慢"
-)
-
 # where a Latin letter, digit or % meets a Han character, either way round
 LATIN_BESIDE_HAN = re.compile(
     r"(?<=[A-Za-z0-9%])(?=[\u4e00-\u9fff])|(?<=[\u4e00-\u9fff])(?=[A-Za-z0-9])"
@@ -99,7 +92,7 @@ class Measured:
     name: str
     value: float | None
     digits: int = 3
-    unit: str = ""  # printed after the value, e.g. " 秒"
+    unit: str = ""  # printed after the value, e.g. " s"
     # the stretch of training the run belongs to (views.Results.sittings): times are
     # compared only within one; None where unknown
     sitting: int | None = None
@@ -108,13 +101,12 @@ class Measured:
     def known(self) -> bool:
         return self.value is not None and math.isfinite(self.value)
 
-    @property
-    def shown(self) -> str:
-        """The value as the report's tables print it."""
+    def shown(self, diverged: str) -> str:
+        """The value as the report's tables print it; ``diverged`` for inf or NaN."""
         if self.value is None:
             return "—"
         if not math.isfinite(self.value):
-            return "发散"
+            return diverged
         return f"{self.value:,.{self.digits}f}{self.unit}"
 
 
@@ -159,11 +151,47 @@ def proportion_noise(p: float, n: int) -> float:
     return math.sqrt(max(p * (1 - p), 0.0) / n)
 
 
+def _ratio(value: float) -> str:
+    """A margin or share as the sentences print it: 2 %, 25 %."""
+    return f"{value:.0%}"
+
+
 @dataclasses.dataclass(frozen=True)
 class Judge:
-    """The rules, for one build: ``preview`` is true for a quick profile."""
+    """The rules, for one build: ``preview`` is true for a quick profile; ``lang`` is the
+    language the sentences are written in (words such as ``less`` are its ``word.*``
+    messages, quantities arrive in it)."""
 
     preview: bool
+    lang: Lang = dataclasses.field(default_factory=lang)
+
+    def _say(self, rule: str, outcome: str, key: str, **fields: object) -> Claim:
+        return Claim(rule, outcome, self.lang(f"claim.{key}", **fields))
+
+    def _shown(self, m: Measured) -> str:
+        return m.shown(self.lang("value.diverged"))
+
+    def _listed(self, items: t.Sequence[Measured | Seeds], sep: str = "list") -> str:
+        """ "A 1.0，B 2.0": each item named with its value."""
+        return self.lang.join(
+            (
+                self.lang(
+                    "value.named",
+                    name=m.name,
+                    shown=m.shown if isinstance(m, Seeds) else self._shown(m),
+                )
+                for m in items
+            ),
+            sep,
+        )
+
+    def _preview(
+        self, rule: str, quantity: str, values: str, key: str = "preview"
+    ) -> Claim:
+        note = self.lang("claim.preview_note")
+        return self._say(
+            rule, "preview", key, quantity=quantity, values=values, note=note
+        )
 
     # comparisons: outcomes preview / missing / same / less / more (a against b)
 
@@ -173,54 +201,59 @@ class Judge:
         b: Measured,
         quantity: str,
         margin: float = VALUE_MARGIN,
-        less: str = "更低",
-        more: str = "更高",
+        less: str = "lower",
+        more: str = "higher",
     ) -> Claim:
         """Whether ``a``'s ``quantity`` is below, above or about the same as ``b``'s."""
-        values = f"{a.name} {a.shown}，{b.name} {b.shown}"
+        values = self._listed([a, b])
         if self.preview:
-            return Claim("compare", "preview", f"{quantity}：{values}（{PREVIEW}）")
+            return self._preview("compare", quantity, values)
         if not (a.known and b.known):
-            return Claim(
+            return self._say(
                 "compare",
                 "missing",
-                f"{quantity}：{values}：有运行未得到结果，无法比较",
+                "compare_missing",
+                quantity=quantity,
+                values=values,
             )
         assert a.value is not None and b.value is not None
+        pair = dict(a=a.name, b=b.name, a_shown=self._shown(a), b_shown=self._shown(b))
         if relative_gap(a.value, b.value) < margin:
-            return Claim(
+            return self._say(
                 "compare",
                 "same",
-                f"{a.name}与{b.name}的{quantity}相差不到 {margin:.0%}（{a.shown} 对 {b.shown}），"
-                "可以认为相同",
+                "compare_same",
+                quantity=quantity,
+                margin=_ratio(margin),
+                **pair,
             )
         outcome, word = ("less", less) if a.value < b.value else ("more", more)
-        return Claim(
+        return self._say(
             "compare",
             outcome,
-            f"{a.name}的{quantity}比{b.name}{word}（{a.shown} 对 {b.shown}）",
+            "compare_differs",
+            quantity=quantity,
+            word=self.lang(f"word.{word}"),
+            **pair,
         )
 
-    def times(self, a: Measured, b: Measured, quantity: str = "训练时间") -> Claim:
+    def times(self, a: Measured, b: Measured, quantity: str = "") -> Claim:
         """:meth:`compare` for times of runs that trained side by side; outcome ``apart``
         where they did not (one came from the cache of an earlier build)."""
+        quantity = quantity or self.lang("quantity.train_time")
         if self._apart([a, b]):
             return self._apart_claim("compare", [a, b], quantity)
-        return self.compare(a, b, quantity, TIME_MARGIN, less="更短", more="更长")
+        return self.compare(a, b, quantity, TIME_MARGIN, less="shorter", more="longer")
 
     @staticmethod
     def _apart(items: t.Sequence[Measured]) -> bool:
         return len({m.sitting for m in items if m.known}) > 1
 
-    @staticmethod
-    def _apart_claim(rule: str, items: t.Sequence[Measured], quantity: str) -> Claim:
-        listed = "，".join(f"{m.name} {m.shown}" for m in items)
-        return Claim(
-            rule,
-            "apart",
-            f"{quantity}：{listed}（这些运行不是在同一段时间里训练的，"
-            "有的来自早先一次构建的缓存，机器负载不同，不据此比较快慢）",
-        )
+    def _apart_claim(
+        self, rule: str, items: t.Sequence[Measured], quantity: str
+    ) -> Claim:
+        values = self._listed(items)
+        return self._say(rule, "apart", "apart", quantity=quantity, values=values)
 
     def best(
         self,
@@ -228,70 +261,62 @@ class Judge:
         quantity: str,
         margin: float = VALUE_MARGIN,
         goal: t.Literal["min", "max"] = "min",
-        word: str = "最低",
+        word: str = "lowest",
     ) -> Claim:
         """Which item has the lowest (or highest) ``quantity``, only where it beats the
         runner-up by more than ``margin``: outcomes preview / missing / tie / winner."""
-        listed = "，".join(f"{m.name} {m.shown}" for m in items)
+        values = self._listed(items)
         if self.preview:
-            return Claim("best", "preview", f"{quantity}：{listed}（{PREVIEW}）")
+            return self._preview("best", quantity, values)
         known = sorted(
             (m for m in items if m.known),
             key=lambda m: t.cast(float, m.value),
             reverse=goal == "max",
         )
         if len(known) < 2:
-            return Claim(
-                "best", "missing", f"{quantity}：{listed}：可比较的结果不足两个"
+            return self._say(
+                "best", "missing", "best_missing", quantity=quantity, values=values
             )
         first, second = known[0], known[1]
         assert first.value is not None and second.value is not None
-        if relative_gap(first.value, second.value) < margin:
-            return Claim(
-                "best",
-                "tie",
-                f"{quantity}：{first.name}（{first.shown}）与{second.name}（{second.shown}）"
-                f"相差不到 {margin:.0%}，分不出哪个{word}",
-            )
-        return Claim(
-            "best",
-            "winner",
-            f"{quantity}{word}的是{first.name}（{first.shown}，"
-            f"其次是{second.name} {second.shown}）",
+        pair = dict(
+            first=first.name,
+            first_shown=self._shown(first),
+            second=second.name,
+            second_shown=self._shown(second),
+            quantity=quantity,
+            word=self.lang(f"word.{word}"),
         )
+        if relative_gap(first.value, second.value) < margin:
+            return self._say("best", "tie", "best_tie", margin=_ratio(margin), **pair)
+        return self._say("best", "winner", "best_winner", **pair)
 
-    def fastest(self, items: t.Sequence[Measured], quantity: str = "训练时间") -> Claim:
+    def fastest(self, items: t.Sequence[Measured], quantity: str = "") -> Claim:
         """:meth:`best` over times, with the margin of runs trained side by side (``apart``
         where they did not)."""
+        quantity = quantity or self.lang("quantity.train_time")
         if self._apart(items):
             return self._apart_claim("best", items, quantity)
-        return self.best(items, quantity, TIME_MARGIN, "min", "最短")
+        return self.best(items, quantity, TIME_MARGIN, "min", "shortest")
 
     def trend(
         self, axis: str, points: t.Sequence[tuple[object, Measured]], quantity: str
     ) -> Claim:
         """Whether ``quantity`` grows or shrinks along ``axis``: only a strictly monotone
         series is a trend (outcomes preview / missing / grows / shrinks / none)."""
-        listed = "、".join(m.shown for _, m in points)
+        listed = self.lang.join((self._shown(m) for _, m in points), "series")
         if self.preview:
-            return Claim("trend", "preview", f"{quantity}依次为 {listed}（{PREVIEW}）")
+            return self._preview("trend", quantity, listed, "trend_preview")
+        fields = dict(quantity=quantity, values=listed, axis=axis)
         values = [t.cast(float, m.value) for _, m in points if m.known]
         if len(values) < 3 or len(values) < len(points):
-            return Claim(
-                "trend", "missing", f"{quantity}依次为 {listed}：数据点不足，看不出趋势"
-            )
+            return self._say("trend", "missing", "trend_missing", **fields)
         steps = [b - a for a, b in itertools.pairwise(values)]
         if all(s > 0 for s in steps):
-            return Claim(
-                "trend", "grows", f"{quantity}随{axis}增大而增大（依次为 {listed}）"
-            )
+            return self._say("trend", "grows", "trend_grows", **fields)
         if all(s < 0 for s in steps):
-            return Claim(
-                "trend", "shrinks", f"{quantity}随{axis}增大而减小（依次为 {listed}）"
-            )
-        return Claim(
-            "trend", "none", f"{quantity}依次为 {listed}，没有随{axis}单调变化的趋势"
-        )
+            return self._say("trend", "shrinks", "trend_shrinks", **fields)
+        return self._say("trend", "none", "trend_none", **fields)
 
     # accuracies
 
@@ -300,61 +325,54 @@ class Judge:
         samples: outcomes above / chance (at or below chance within the noise)."""
         noise = STANDARD_ERRORS * proportion_noise(chance, n)
         if not a.known:
-            return Claim("chance", "missing", f"{a.name}没有得到准确率")
+            return self._say("chance", "missing", "chance_missing", name=a.name)
         assert a.value is not None
-        shown = f"{a.name}的准确率 {a.value:.1%}"
-        if a.value > chance + noise:
-            return Claim(
-                "chance",
-                "above",
-                f"{shown}高于随机水平（{chance:.1%}，测量误差 ±{noise:.1%}，n = {n}）",
-            )
-        return Claim(
-            "chance",
-            "chance",
-            f"{shown}与随机水平（{chance:.1%}）之差在测量误差 ±{noise:.1%}（n = {n}）以内："
-            "模型没有学到这个任务",
+        fields = dict(
+            name=a.name,
+            value=f"{a.value:.1%}",
+            chance=f"{chance:.1%}",
+            noise=f"{noise:.1%}",
+            n=n,
         )
+        if a.value > chance + noise:
+            return self._say("chance", "above", "chance_above", **fields)
+        return self._say("chance", "chance", "chance_chance", **fields)
 
     def accuracies(self, a: Measured, b: Measured, chance: float, n: int) -> Claim:
         """Two accuracies on ``n`` samples each: outcomes preview / missing / chance (both
         at chance) / same (apart by less than the noise) / more / less (a against b)."""
+        pair = dict(a=a.name, b=b.name, a_shown=_percent(a), b_shown=_percent(b))
         if self.preview:
-            return Claim(
-                "accuracies",
-                "preview",
-                f"准确率：{a.name} {_percent(a)}，{b.name} {_percent(b)}（{PREVIEW}）",
+            note = self.lang("claim.preview_note")
+            return self._say(
+                "accuracies", "preview", "accuracies_preview", note=note, **pair
             )
         if not (a.known and b.known):
-            return Claim(
-                "accuracies", "missing", f"{a.name}或{b.name}没有得到准确率，无法比较"
-            )
+            return self._say("accuracies", "missing", "accuracies_missing", **pair)
         assert a.value is not None and b.value is not None
         at_chance = [
             self.versus_chance(m, chance, n).outcome == "chance" for m in (a, b)
         ]
         if all(at_chance):
-            return Claim(
+            return self._say(
                 "accuracies",
                 "chance",
-                f"{a.name}（{a.value:.1%}）和{b.name}（{b.value:.1%}）都处于随机水平"
-                f"（{chance:.1%}），二者的差别没有意义",
+                "accuracies_chance",
+                chance=f"{chance:.1%}",
+                **pair,
             )
         pooled = (a.value + b.value) / 2
         noise = STANDARD_ERRORS * math.sqrt(2) * proportion_noise(pooled, n)
+        spread = dict(noise=f"{noise:.1%}", n=n, **pair)
         if abs(a.value - b.value) <= noise:
-            return Claim(
-                "accuracies",
-                "same",
-                f"{a.name}（{a.value:.1%}）与{b.name}（{b.value:.1%}）之差在测量误差"
-                f" ±{noise:.1%}（n = {n}）以内，可以认为相同",
-            )
-        outcome, word = ("more", "高于") if a.value > b.value else ("less", "低于")
-        return Claim(
+            return self._say("accuracies", "same", "accuracies_same", **spread)
+        outcome, word = ("more", "above") if a.value > b.value else ("less", "below")
+        return self._say(
             "accuracies",
             outcome,
-            f"{a.name}的准确率（{a.value:.1%}）{word}{b.name}（{b.value:.1%}），"
-            f"差距超过测量误差 ±{noise:.1%}",
+            "accuracies_differs",
+            word=self.lang(f"word.{word}"),
+            **spread,
         )
 
     # descriptions of the numbers shown (they hold for a preview too)
@@ -364,113 +382,95 @@ class Judge:
         name: str,
         series: t.Sequence[t.Sequence[float]],
         quantity: str,
-        step: str = "步",
+        step: str = "step",
     ) -> Claim:
         """The shape of a falling curve (a loss, a perplexity) ``[[step, value], …]``:
         outcomes missing / diverged / rebounded (fell, then ended well above its lowest) /
         flat (did not fall) / bumpy (fell with rises on the way) / steady. ``step`` names
-        the x axis' unit in the sentence (步, 轮)."""
+        the x axis' unit (``unit.step``, ``unit.epoch``)."""
+        fields: dict[str, object] = dict(
+            name=name, quantity=quantity, step=self.lang(f"unit.{step}")
+        )
         if not series:
-            return Claim("curve", "missing", f"{name}没有记录{quantity}曲线")
+            return self._say("curve", "missing", "curve_missing", **fields)
         steps = [s for s, _ in series]
         values = [v for _, v in series]
         bad = next((s for s, v in series if not math.isfinite(v)), None)
         if bad is not None:
-            return Claim(
-                "curve",
-                "diverged",
-                f"{name}的{quantity}在第 {bad:g} {step}发散（inf/NaN）",
+            return self._say(
+                "curve", "diverged", "curve_diverged", at=f"{bad:g}", **fields
             )
         first, last = values[0], values[-1]
+        fields |= dict(first=f"{first:,.3f}", last=f"{last:,.3f}")
         low = min(values)
         at_low = steps[values.index(low)]
         if last > low * (1 + CURVE_MARGIN) and low < first * (1 - CURVE_MARGIN):
-            return Claim(
+            return self._say(
                 "curve",
                 "rebounded",
-                f"{name}的{quantity}在第 {at_low:g} {step}降到最低 {low:,.3f} 后回升，"
-                f"最后为 {last:,.3f}",
+                "curve_rebounded",
+                at=f"{at_low:g}",
+                low=f"{low:,.3f}",
+                **fields,
             )
         if last > first * (1 - CURVE_MARGIN):
-            how = "没有下降" if last >= first else f"下降不到 {CURVE_MARGIN:.0%}"
-            return Claim(
-                "curve",
-                "flat",
-                f"{name}的{quantity}{how}：从 {first:,.3f} 到 {last:,.3f}",
+            if last >= first:
+                return self._say("curve", "flat", "curve_no_fall", **fields)
+            margin = _ratio(CURVE_MARGIN)
+            return self._say(
+                "curve", "flat", "curve_little_fall", margin=margin, **fields
             )
         running = math.inf
         for at, value in series:
             if value > running * (1 + CURVE_MARGIN):
-                return Claim(
-                    "curve",
-                    "bumpy",
-                    f"{name}的{quantity}总体下降（{first:,.3f} → {last:,.3f}），"
-                    f"但中途有回升（第 {at:g} {step}）",
+                return self._say(
+                    "curve", "bumpy", "curve_bumpy", at=f"{at:g}", **fields
                 )
             running = min(running, value)
-        return Claim(
-            "curve", "steady", f"{name}的{quantity}平稳下降：{first:,.3f} → {last:,.3f}"
-        )
+        return self._say("curve", "steady", "curve_steady", **fields)
 
     def against_uniform(self, a: Measured, vocab_size: int) -> Claim:
         """A perplexity against uniform guessing over the vocabulary (perplexity = size):
         outcomes missing / worse / better."""
         if not a.known:
-            return Claim("uniform", "missing", f"{a.name}没有得到困惑度")
+            return self._say("uniform", "missing", "uniform_missing", name=a.name)
         assert a.value is not None
+        fields = dict(name=a.name, shown=self._shown(a), size=f"{vocab_size:,}")
         if a.value >= vocab_size:
-            return Claim(
-                "uniform",
-                "worse",
-                f"{a.name}的困惑度 {a.shown} 不低于词表大小 {vocab_size:,}：比均匀随机猜测还差，"
-                "模型没有学到语料",
-            )
-        return Claim(
-            "uniform",
-            "better",
-            f"{a.name}的困惑度 {a.shown} 远低于均匀猜测的 {vocab_size:,}"
-            if a.value < vocab_size / 10
-            else f"{a.name}的困惑度 {a.shown} 低于均匀猜测的 {vocab_size:,}",
-        )
+            return self._say("uniform", "worse", "uniform_worse", **fields)
+        far = a.value < vocab_size / 10
+        key = "uniform_far_better" if far else "uniform_better"
+        return self._say("uniform", "better", key, **fields)
 
     def agreement(self, name: str, max_abs_diff: float) -> Claim:
         """Two computations of one function: outcomes equal / rounding / different."""
         if max_abs_diff == 0:
-            return Claim("agreement", "equal", f"{name}逐位相同（最大绝对误差为 0）")
+            return self._say("agreement", "equal", "agreement_equal", name=name)
+        fields = dict(name=name, diff=f"{max_abs_diff:.1e}", rounding=f"{ROUNDING:.0e}")
         if max_abs_diff < ROUNDING:
-            return Claim(
-                "agreement",
-                "rounding",
-                f"{name}的最大绝对误差为 {max_abs_diff:.1e}，在 float32 舍入误差范围内"
-                f"（< {ROUNDING:.0e}），计算的是同一个函数",
-            )
-        return Claim(
-            "agreement",
-            "different",
-            f"{name}的最大绝对误差为 {max_abs_diff:.1e}，超出舍入误差（{ROUNDING:.0e}）："
-            "两者不是同一个函数",
-        )
+            return self._say("agreement", "rounding", "agreement_rounding", **fields)
+        return self._say("agreement", "different", "agreement_different", **fields)
 
     def memorised(self, name: str, copied: int, total: int) -> Claim:
         """Generated clauses found verbatim in the corpus: outcomes missing / memorised /
         partly / new."""
         if total == 0:
-            return Claim("memorised", "missing", f"{name}没有生成完整的句子")
+            return self._say("memorised", "missing", "memorised_missing", name=name)
         share = copied / total
-        counted = f"{name}生成的 {total} 句中有 {copied} 句（{share:.0%}）原样出现在训练语料中"
-        if share >= MEMORISED_SHARE:
-            return Claim(
-                "memorised", "memorised", f"{counted}：模型主要是在背诵语料，而不是创作"
-            )
-        if share >= NEW_SHARE:
-            return Claim(
-                "memorised", "partly", f"{counted}：一部分是背诵，其余不是语料原句"
-            )
-        return Claim(
-            "memorised",
-            "new",
-            f"{counted}：大多数句子不是语料原句（是否通顺成诗，要读诗本身）",
+        counted = self.lang(
+            "claim.memorised_counted",
+            name=name,
+            total=total,
+            copied=copied,
+            share=_ratio(share),
         )
+        if share >= MEMORISED_SHARE:
+            outcome = "memorised"
+        elif share >= NEW_SHARE:
+            outcome = "partly"
+        else:
+            outcome = "new"
+        return self._say("memorised", outcome, f"memorised_{outcome}", counted=counted)
 
     def shared_start(self, name: str, texts: t.Mapping[str, str]) -> Claim:
         """Texts generated from different first characters (``{first: text}``): outcomes
@@ -483,17 +483,20 @@ class Judge:
                 starts.setdefault(after, []).append(first)
         shared = {after: firsts for after, firsts in starts.items() if len(firsts) > 1}
         if not shared:
-            return Claim(
-                "shared_start", "varied", f"{name}以不同首字写出的诗，首字之后各不相同"
-            )
-        listed = "；".join(
-            f"以“{'、'.join(firsts)}”为首字的诗都接着写“{after}”"
-            for after, firsts in shared.items()
+            return self._say("shared_start", "varied", "shared_varied", name=name)
+        listed = self.lang.join(
+            (
+                self.lang(
+                    "claim.shared_one",
+                    firsts=self.lang.join(firsts, "series"),
+                    after=after,
+                )
+                for after, firsts in shared.items()
+            ),
+            "clauses",
         )
-        return Claim(
-            "shared_start",
-            "repeated",
-            f"{name}换了首字，后面写的却是同一段文字：{listed}",
+        return self._say(
+            "shared_start", "repeated", "shared_repeated", name=name, listed=listed
         )
 
     # settings measured over seeds: the seeds' spread is the margin
@@ -513,47 +516,40 @@ class Judge:
         quantity: str,
         *,
         margin: float = VALUE_MARGIN,
-        less: str = "更低",
-        more: str = "更高",
+        less: str = "lower",
+        more: str = "higher",
     ) -> Claim:
         """Whether setting ``a``'s mean ``quantity`` over seeds is below, above or about the
         same as ``b``'s: outcomes preview / missing / seeds (one seed: no spread known) /
         same / less / more."""
-        values = f"{a.name} {a.shown}，{b.name} {b.shown}"
+        values = self._listed([a, b])
         if self.preview:
-            return Claim(
-                "compare_seeds", "preview", f"{quantity}：{values}（{PREVIEW}）"
-            )
+            return self._preview("compare_seeds", quantity, values)
+        listing = dict(quantity=quantity, values=values)
         if not (a.complete and b.complete and a.spread.n and b.spread.n):
-            return Claim(
-                "compare_seeds",
-                "missing",
-                f"{quantity}：{values}：有种子未得到结果，无法比较",
-            )
+            return self._say("compare_seeds", "missing", "seeds_missing", **listing)
         if a.spread.std is None or b.spread.std is None:
-            return Claim(
-                "compare_seeds",
-                "seeds",
-                f"{quantity}：{values}：只有 1 个种子，不知道种子之间的波动，不据此比较",
-            )
+            return self._say("compare_seeds", "seeds", "seeds_one", **listing)
         noise = self._seed_noise(a, b, margin)
         gap = abs(a.spread.mean - b.spread.mean)
-        within = f"种子间波动给出的误差 ±{noise:,.{a.digits}f}{a.unit}"
+        within = self.lang("claim.seeds_within", noise=f"{noise:,.{a.digits}f}{a.unit}")
+        pair = dict(
+            a=a.name, b=b.name, a_shown=a.shown, b_shown=b.shown, quantity=quantity
+        )
         if gap <= noise:
-            return Claim(
-                "compare_seeds",
-                "same",
-                f"{a.name}与{b.name}的{quantity}差不多（{a.shown} 对 {b.shown}，"
-                f"均值之差在{within}以内）",
+            return self._say(
+                "compare_seeds", "same", "seeds_same", within=within, **pair
             )
         outcome, word = (
             ("less", less) if a.spread.mean < b.spread.mean else ("more", more)
         )
-        return Claim(
+        return self._say(
             "compare_seeds",
             outcome,
-            f"{a.name}的{quantity}比{b.name}{word}（{a.shown} 对 {b.shown}，"
-            f"均值之差超出{within}）",
+            "seeds_differs",
+            within=within,
+            word=self.lang(f"word.{word}"),
+            **pair,
         )
 
     def best_seeds(
@@ -561,38 +557,42 @@ class Judge:
         items: t.Sequence[Seeds],
         quantity: str,
         margin: float = VALUE_MARGIN,
-        word: str = "最低",
+        word: str = "lowest",
     ) -> Claim:
         """Which setting has the lowest mean ``quantity`` over seeds, only where it beats the
         runner-up beyond the seeds' spread (:meth:`compare_seeds`); a setting with a seed
         that gave no value never wins: outcomes preview / missing / seeds / tie / winner."""
-        listed = "，".join(f"{m.name} {m.shown}" for m in items)
+        values = self._listed(items)
         if self.preview:
-            return Claim("best_seeds", "preview", f"{quantity}：{listed}（{PREVIEW}）")
+            return self._preview("best_seeds", quantity, values)
         known = sorted(
             (m for m in items if m.complete and m.spread.n),
             key=lambda m: m.spread.mean,
         )
         if len(known) < 2:
-            return Claim(
+            return self._say(
                 "best_seeds",
                 "missing",
-                f"{quantity}：{listed}：每个种子都有结果的设置不足两个，无法比较",
+                "best_seeds_missing",
+                quantity=quantity,
+                values=values,
             )
         first, second = known[0], known[1]
         versus = self.compare_seeds(first, second, quantity, margin=margin)
         if versus.outcome == "seeds":
             return dataclasses.replace(versus, rule="best_seeds")
-        if versus.outcome == "same":
-            return Claim(
-                "best_seeds",
-                "tie",
-                f"{quantity}：{first.name}（{first.shown}）与{second.name}"
-                f"（{second.shown}）之差在种子间的波动以内，分不出哪个{word}",
-            )
-        return Claim(
-            "best_seeds",
-            "winner",
-            f"{quantity}{word}的是{first.name}（{first.shown}，其次是{second.name}"
-            f" {second.shown}，差距超出种子间的波动）",
+        pair = dict(
+            first=first.name,
+            first_shown=first.shown,
+            second=second.name,
+            second_shown=second.shown,
+            quantity=quantity,
+            word=self.lang(f"word.{word}"),
         )
+        outcome = "tie" if versus.outcome == "same" else "winner"
+        return self._say("best_seeds", outcome, f"best_seeds_{outcome}", **pair)
+
+    def time_rule(self) -> str:
+        """What :meth:`times` and :meth:`fastest` do, as reports state it beside their
+        time tables."""
+        return self.lang("claim.time_rule", margin=_ratio(TIME_MARGIN))

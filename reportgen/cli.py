@@ -18,7 +18,8 @@ import click
 
 from reportgen import limits, program
 from reportgen.interrupts import interrupts_raise
-from reportgen.paths import DEFAULT_BUILD_DIR
+from reportgen.lang import DEFAULT_LANG, LANGS
+from reportgen.paths import DEFAULT_BUILD_DIR, report_dir
 
 STUDENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,32}\Z")
 PROFILE_FILE = Path("reportgen.toml")
@@ -245,6 +246,16 @@ class _Commands(click.Group):
         return super().parse_args(ctx, args)
 
 
+LANG_OPTION = click.option(
+    "--lang",
+    type=click.Choice(LANGS),
+    default=DEFAULT_LANG,
+    show_default=True,
+    help="The report's language: zh (the course's) or en (the English d2l book's terms);"
+    " an English report goes to <build>/<lab>/en/.",
+)
+
+
 @click.group(cls=_Commands)
 @click.version_option(package_name="reportgen")
 @click.option("-v", "--verbose", is_flag=True, help="Log every step.")
@@ -274,6 +285,7 @@ def main(verbose: bool) -> None:
     help="Your discussion (Markdown). Default: notes/<lab>.md.",
 )
 @click.option("--date", help="实验日期 printed in the header. Default: today.")
+@LANG_OPTION
 @BUILD_DIR_OPTION
 @click.option(
     "--jobs",
@@ -300,6 +312,7 @@ def build(
     device: str,
     notes: Path | None,
     date: str | None,
+    lang: str,
     build_dir: Path,
     jobs: int,
     corpus: Path | None,
@@ -320,7 +333,7 @@ def build(
         _student_option(major, "major", student_profile),
     )
     date = _student_option(date, "date", {}) or None
-    lab = load_lab(lab_id, seeds=seeds, overrides=overrides)
+    lab = load_lab(lab_id, seeds=seeds, overrides=overrides).in_language(lang)
     corpus = _checked_corpus(corpus, build_dir)
     options = BuildOptions(
         student=student,
@@ -365,8 +378,9 @@ def _echo_findings(found: t.Sequence[t.Any]) -> None:
 @main.command()
 @click.argument("lab_id", metavar="LAB", default="lab4")
 @click.option("--student", "student_id", help=student_help)
+@LANG_OPTION
 @BUILD_DIR_OPTION
-def check(lab_id: str, student_id: str | None, build_dir: Path) -> None:
+def check(lab_id: str, student_id: str | None, lang: str, build_dir: Path) -> None:
     """List what keeps the last report of LAB from being ready to hand in."""
     from reportgen.check import findings, read_manifest
     from reportgen.lab import load_lab, parse_override
@@ -376,10 +390,10 @@ def check(lab_id: str, student_id: str | None, build_dir: Path) -> None:
 
     sid = _student_id(student_id, _load_student_profile())
     lab = load_lab(lab_id)
-    manifest = read_manifest(build_dir, lab.id, sid)
+    manifest = read_manifest(build_dir, lab.id, sid, lang)
     if manifest is None:
         raise click.ClickException(
-            f"No {lab.id} report for {sid} in {build_dir}: build it first."
+            f"No {lab.id} report ({lang}) for {sid} in {build_dir}: build it first."
         )
     overrides = [parse_override(o) for o in manifest.overrides]
     corpus = Path(manifest.corpus) if manifest.corpus else None
@@ -389,14 +403,14 @@ def check(lab_id: str, student_id: str | None, build_dir: Path) -> None:
         )
     corpus = _checked_corpus(corpus, build_dir)  # the manifest is data: checked too
     # the runs that build planned
-    lab = load_lab(lab_id, seeds=manifest.seeds, overrides=overrides)
+    lab = load_lab(lab_id, seeds=manifest.seeds, overrides=overrides).in_language(lang)
     roots = Roots.of(build_dir)
     planned = {
         r.id: r.key
         for r in plan(lab, manifest.profile, overrides, corpus, manifest.chosen, roots)
     }
     # the PDF beside the manifest, wherever the build folder is now (never a path it names)
-    pdf = build_dir / lab.id / Path(manifest.pdf).name
+    pdf = report_dir(build_dir, lab.id, lang) / Path(manifest.pdf).name
     # whose results they are, asked of this user's key
     store = Store(build_dir / "cache")
     unverified = [

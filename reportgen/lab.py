@@ -27,6 +27,12 @@ from pathlib import Path
 
 from reportgen import limits
 from reportgen.errors import LabSpecError, ParamError, Problems, shown
+from reportgen.lab_translation import (
+    TRANSLATED,
+    Translation,
+    in_language,
+    read_translation,
+)
 from reportgen.params import number_problem
 from reportgen.paths import LABS_DIR, TEMPLATES_DIR
 from reportgen.safety import refusal
@@ -145,6 +151,12 @@ class LabSpec:
     figures: tuple[FigureSpec, ...]
     profiles: dict[str, dict[str, t.Any]]  # profile name -> parameter overrides
     path: Path
+    lang: str = "zh"  # the language of its printed strings (reportgen.lab_translation)
+    translations: dict[str, Translation] = dataclasses.field(default_factory=dict)
+
+    def in_language(self, lang: str) -> LabSpec:
+        """This lab with its title, labels and figure labels in ``lang``."""
+        return in_language(self, lang)
 
     def run(self, run_id: str) -> RunSpec:
         return next(r for r in self.runs if r.id == run_id)
@@ -175,6 +187,7 @@ FIGURE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")  # it names the figure's file
 LAB_NUMBERS = range(1, 1000)
 # the keys each table may have (any other is a typo, refused rather than ignored)
 TOP_KEYS = "number title course template notes seed runs figures profiles".split()
+TOP_KEYS += TRANSLATED
 RUN_KEYS = "experiment label params may_diverge grid seeds seed choose".split()
 CHOICE_KEYS = "from metric goal".split()
 FIGURE_KEYS = "id runs groups series title xlabel ylabel logy kind legend".split()
@@ -590,6 +603,11 @@ def _parse(
     template = attempt(_template, top) or ""
     notes = attempt(top.get, "notes", str, f"notes/{path.stem}.md") or ""
     profiles = attempt(_profiles, top) or {}
+    translations = {
+        lang: attempt(read_translation, top.sub(lang), runs, figures, _check_label)
+        for lang in TRANSLATED
+        if lang in top.table and runs_table and not broken
+    }
     problems.raise_all(f"Lab spec {path.name}", LabSpecError)
     return LabSpec(
         id=path.stem,
@@ -602,6 +620,7 @@ def _parse(
         figures=tuple(figures),
         profiles=profiles,
         path=path,
+        translations={k: v for k, v in translations.items() if v is not None},
     )
 
 

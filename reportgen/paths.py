@@ -15,3 +15,14 @@ TEMPLATES_DIR = PROJECT_ROOT / "templates"
 VIEWS_DIR = PROJECT_ROOT / "reportgen" / "views"
 DATA_DIR = PROJECT_ROOT / "data"
 DEFAULT_BUILD_DIR = Path("build")
+COURSE_LANG = (
+    "zh"  # reportgen.lang.DEFAULT_LANG: a report in it has no folder of its own
+)
+
+
+def report_dir(build_dir: Path, lab_id: str, lang: str = COURSE_LANG) -> Path:
+    """Where a lab's report is written: ``<build>/<lab>/``, and ``<build>/<lab>/<lang>/``
+    for a report in another language than the course's (same file names: both
+    languages of one report lie side by side)."""
+    folder = build_dir / lab_id
+    return folder if lang == COURSE_LANG else folder / lang

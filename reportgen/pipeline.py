@@ -32,7 +32,7 @@ from reportgen.errors import ReportgenError
 from reportgen.interrupts import Interrupted
 from reportgen.inventory import record_latest_keys
 from reportgen.lab import LabSpec, Override
-from reportgen.paths import DEFAULT_BUILD_DIR
+from reportgen.paths import DEFAULT_BUILD_DIR, report_dir
 from reportgen.plan import Chosen, PlannedRun, in_stages, plan
 from reportgen.plan_cache import PlanCache, inputs_digest, plan_digest
 from reportgen.preflight import preflight
@@ -194,7 +194,7 @@ def build(lab: LabSpec, options: BuildOptions) -> BuildOutcome:
     notes = read_notes(notes_path, roots)
     with build_lock(options.build_dir):
         try:
-            for folders in _own_folders(lab.id):  # refused now if one is a link
+            for folders in _own_folders(lab):  # refused now if one is a link
                 own_dir(options.build_dir, *folders)
             orphans = remove_orphans(options.build_dir)
             if orphans:
@@ -233,12 +233,13 @@ def build(lab: LabSpec, options: BuildOptions) -> BuildOutcome:
             raise cannot_write(exc, options.build_dir, kept) from None
 
 
-def _own_folders(lab_id: str) -> list[tuple[str, ...]]:
+def _own_folders(lab: LabSpec) -> list[tuple[str, ...]]:
     """The folders a build writes into, below the build folder."""
     from reportgen.render.report import FIGURES_DIR, MATH_DIR
 
     cache = [("cache", folder) for folder in ("partial", "plans", "latest")]
-    return [*cache, (lab_id, FIGURES_DIR), (lab_id, MATH_DIR)]
+    report = report_dir(Path(), lab.id, lab.lang).parts
+    return [*cache, (*report, FIGURES_DIR), (*report, MATH_DIR)]
 
 
 def stored_stages(
@@ -333,7 +334,7 @@ def _render_stage(
     check_figure_series(lab, results)  # before anything is drawn
     record_latest_keys(options.build_dir, lab.id, options.profile, keys)
 
-    out_dir = options.build_dir / lab.id
+    out_dir = report_dir(options.build_dir, lab.id, lab.lang)
     notes_path, notes_text = notes
     mine = [run_id for run_id, key in keys.items() if store.is_mine(key)]
     record = report_record(lab, options, stages, notes, mine)
@@ -349,6 +350,7 @@ def _render_stage(
         seeds=options.seeds,
         chosen=chosen,
         corpus=str(options.corpus.resolve()) if options.corpus else None,
+        lang=lab.lang,
     )
     unverified = [run_id for run_id in keys if run_id not in mine]
     found = findings(manifest, keys, lab, built=False, unverified=unverified)
@@ -394,7 +396,7 @@ def render(
     report's ``record`` beside the Markdown and inside the PDF. Imports no torch."""
     from reportgen.render.report import render_report
 
-    own_dir(options.build_dir, out_dir.name)
+    own_dir(options.build_dir, *out_dir.relative_to(options.build_dir).parts)
     basename = report_basename(options.student, lab)
     return render_report(
         lab,
@@ -424,6 +426,7 @@ def report_record(
 
     settings = {
         "lab": lab.id,
+        "lang": lab.lang,
         "profile": options.profile,
         "overrides": override_texts(options),
         "seeds": options.seeds,
@@ -459,7 +462,7 @@ def _preflight(
     from reportgen.record import sidecar_path
     from reportgen.render.report import report_paths
 
-    out_dir = options.build_dir / lab.id
+    out_dir = report_dir(options.build_dir, lab.id, lab.lang)
     student = options.student
     fields = {
         "--student": student.id,
@@ -472,7 +475,7 @@ def _preflight(
         markdown,
         sidecar_path(markdown),
         pdf,
-        manifest_path(options.build_dir, lab.id, student.id),
+        manifest_path(options.build_dir, lab.id, student.id, lab.lang),
     ]
     texts = [*fields.items(), *spec_texts(lab)]
     texts += param_texts(lab, options.profile, options.overrides, runs)

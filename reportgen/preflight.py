@@ -44,7 +44,7 @@ def preflight(
     names and text the report shows; ``outputs``: the files the report will replace.
     """
     require_replaceable(outputs)
-    check_templates(lab.template, f"labs/{lab.path.name}")
+    check_templates(lab.template, f"labs/{lab.path.name}", lab.lang)
     for where, text in texts:
         missing = undrawable(text)
         if missing:

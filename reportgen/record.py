@@ -25,6 +25,7 @@ from pathlib import Path
 
 from reportgen import limits
 from reportgen.errors import ReportgenError
+from reportgen.lang import DEFAULT_LANG, LANGS
 from reportgen.safety import refused_character
 from reportgen.shapes import Shape, check_fields
 from reportgen.store import KEY, RunResult, check_result_shape
@@ -44,6 +45,7 @@ class ReportRecord:
     """What one report was built from (see the module docstring)."""
 
     lab: str
+    lang: str  # the report's language (--lang)
     profile: str
     overrides: list[str]  # --set, as typed
     seeds: int | None  # --seeds
@@ -181,6 +183,7 @@ def _attachment(pdf: Path) -> bytes:
 _SHAPE: Shape = {
     "format": int,
     "lab": str,
+    "lang": str,
     "profile": str,
     "overrides": list,
     "seeds": (int, type(None)),
@@ -203,6 +206,8 @@ def parse_record(data: bytes, where: Path) -> ReportRecord:
     """A record read back, checked field by field; RecordError names what is wrong."""
     try:
         body = json.loads(data.decode("utf-8"))
+        if isinstance(body, dict):
+            body.setdefault("lang", DEFAULT_LANG)  # records from before --lang
         check_fields(body, _SHAPE)
         if body.pop("format") != RECORD_FORMAT:
             raise ValueError("an unknown format")
@@ -219,6 +224,8 @@ def _check(body: dict[str, t.Any]) -> None:
     """Raise ValueError for the first field of a record that no build writes."""
     if not _LAB_ID.match(body["lab"]):
         raise ValueError("the lab is no lab id")
+    if body["lang"] not in LANGS:
+        raise ValueError("an unknown language")
     if not 1 <= len(body["runs"]) <= limits.PLANNED_RUNS:
         raise ValueError("a number of runs no lab plans")
     seeds = body["seeds"]

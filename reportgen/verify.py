@@ -176,6 +176,7 @@ def _lab_of(record: ReportRecord) -> LabSpec:
     try:
         overrides = [parse_override(o) for o in record.overrides]
         lab = load_lab(record.lab, seeds=record.seeds, overrides=overrides)
+        lab = lab.in_language(record.lang)
     except ReportgenError as exc:
         raise ReportgenError(f"The report's lab cannot be loaded here: {exc}") from None
     if set(record.runs) != {r.id for r in lab.runs}:

@@ -77,7 +77,7 @@ MALFORMED: dict[str, tuple[str | bytes, str]] = {
     "an unknown top-level key": (
         HEAD + "zzz = 1\n" + '[runs.a]\nexperiment = "rnn_scratch"\n',
         "demo.toml: zzz: unknown key; expected one of number, title, course,"
-        " template, notes, seed, runs, figures, profiles",
+        " template, notes, seed, runs, figures, profiles, en",
     ),
     "a group name with a line break": (
         HEAD + '[runs."a\\nb"]\nexperiment = "rnn_scratch"\n',

@@ -25,7 +25,10 @@ from reportgen.text.poems import (
     read_title_content_poems,
 )
 from reportgen.train.sampling import Sampling, generate
+from reportgen.lang import lang
 from reportgen.views.verse import lay_out
+
+ZH = lang("zh")
 
 
 def test_course_file_poems_and_cleaning() -> None:
@@ -128,10 +131,10 @@ def test_generation_is_seeded_stops_at_end_and_never_writes_banned_tokens() -> N
 def test_poem_layout_and_form() -> None:
     jueju = lay_out("白日依山尽，黄河入海流。欲穷千里目，更上一层楼。E")
     assert jueju.lines == ["白日依山尽，黄河入海流。", "欲穷千里目，更上一层楼。"]
-    assert (jueju.form, jueju.finished) == ("五言绝句", True)
+    assert (jueju.form(ZH), jueju.finished) == ("五言绝句", True)
     lvshi = lay_out("一二三四五六七，一二三四五六七。" * 4 + "E")
-    assert lvshi.form == "七言律诗"
-    assert lay_out("山来苏，草宰复越。E").form == "杂言"
+    assert lvshi.form(ZH) == "七言律诗"
+    assert lay_out("山来苏，草宰复越。E").form(ZH) == "杂言"
     cut = lay_out("月落辕门鼓角鸣，千群面")
     assert (cut.lines, cut.finished) == (["月落辕门鼓角鸣，千群面"], False)
     assert clauses("白日依山尽，黄河入海流。E") == ["白日依山尽", "黄河入海流"]

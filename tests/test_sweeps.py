@@ -13,6 +13,7 @@ from test_store import make_result
 
 from reportgen.errors import ExperimentError, LabSpecError, ParamError
 from reportgen.lab import load_lab, parse_override
+from reportgen.lang import lang
 from reportgen.plan import choose_from_results, plan
 from reportgen.store import RunResult
 from reportgen.views.sweeps import format_spread, sweep
@@ -205,13 +206,13 @@ def test_sweep_rows_equal_a_hand_computation(tmp_path: Path) -> None:
         (statistics.stdev([4.0, 4.5]) + statistics.stdev([4.2, 3.9])) / 2
     )
     assert h16.seconds.mean == pytest.approx(11.5)
-    assert h32.to_threshold.n == 0 and "2/2 次未达阈值" in h32.remarks
+    assert h32.to_threshold.n == 0 and "2/2 次未达阈值" in h32.remarks(lang("zh"))
     # the diverged seed is marked, not dropped; the other seed still counts
     assert h64.final == type(h64.final)(2.2, None, 1)
     assert [r.seed for r in h64.failed] == [1]
-    assert "种子 1 发散（第 2 轮）" in h64.remarks
+    assert "种子 1 发散（第 2 轮）" in h64.remarks(lang("zh"))
     # remarks state what each row's own runs did; awards are claims (rnn_tuning's view)
-    assert h16.remarks == []
+    assert h16.remarks(lang("zh")) == []
     assert found.last == 2
     # the window is what the runs computed: 4 epochs, not the 30 asked for
     assert sweep(lab, results, "hidden", "num_hiddens", last=30).last == 4

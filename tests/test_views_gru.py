@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from views_data import result, results_of
 
+from reportgen.lang import lang
 from reportgen.render.context import sample_list
 from reportgen.store import RunResult
 from reportgen.views import view_of
@@ -108,11 +109,12 @@ def test_a_preview_compares_nothing() -> None:
 
 
 def test_a_blank_continuation_prints_as_such() -> None:
-    listed = sample_list(
-        result(samples={"time traveller": "time traveller" + " " * 50, "a": "a b"})
-    )
+    samples = {"time traveller": "time traveller" + " " * 50, "a": "a b"}
+    listed = sample_list(result(samples=samples), lang("zh"))
     assert "“time traveller” → time traveller（空白输出）" in listed
     assert "“a” → a b" in listed
+    english = sample_list(result(samples=samples), lang("en"))
+    assert '"time traveller" → time traveller (empty output)' in english
 
 
 @pytest.mark.parametrize(

@@ -16,6 +16,7 @@ from markupsafe import Markup
 
 from reportgen.errors import RenderError
 from reportgen.lab import LabSpec
+from reportgen.lang import Lang
 from reportgen.store import RunResult
 from reportgen.views import shown_sample
 
@@ -42,7 +43,7 @@ def format_number(value: float | int | None, digits: int = 3) -> str:
     if isinstance(value, int):
         return f"{value:,}"
     if not math.isfinite(value):
-        return "发散"
+        return f"{value}"  # inf, nan: the words for a diverged run are the views'
     return f"{value:,.{digits}f}"
 
 
@@ -61,9 +62,12 @@ class Numbering:
     template never numbers is an error on the second rendering.
     """
 
-    KINDS = {"section": "第 {} 部分", "table": "表 {}", "figure": "图 {}"}
+    KINDS = ("section", "table", "figure")  # named by the messages caption.<kind>
 
-    def __init__(self, known: t.Mapping[tuple[str, str], int] | None = None) -> None:
+    def __init__(
+        self, lang: Lang, known: t.Mapping[tuple[str, str], int] | None = None
+    ) -> None:
+        self.lang = lang
         self.known = known
         self.found: dict[tuple[str, str], int] = {}
         self.counts = dict.fromkeys(self.KINDS, 0)
@@ -77,14 +81,15 @@ class Numbering:
         return self.counts[kind]
 
     def ref(self, kind: str, ref_id: str) -> str:
-        """“第 N 部分”, “表 N” or “图 N” for the item the template numbers as ``ref_id``."""
+        """“第 N 部分”, “表 N” or “图 N” (Section N, …) for the item the template numbers
+        as ``ref_id``."""
         if self.known is None:  # the first rendering: numbers are not known yet
-            return self.KINDS[kind].format("?")
+            return self.lang(f"caption.{kind}", n="?")
         if (kind, ref_id) not in self.known:
             raise RenderError(
                 f"Template refers to {kind} '{ref_id}', which it never numbers."
             )
-        return self.KINDS[kind].format(self.known[kind, ref_id])
+        return self.lang(f"caption.{kind}", n=self.known[kind, ref_id])
 
 
 class Captions:
@@ -99,9 +104,14 @@ class Captions:
         number = self.numbering.number("section", ref_id)
         return Markup(f"### {number}. {escape_markdown(title)}")
 
+    def _caption(self, kind: str, number: int, text: str) -> str:
+        lang = self.numbering.lang
+        label = lang(f"caption.{kind}", n=number)
+        return f"**{label}**{lang('caption.gap')}{escape_markdown(text)}"
+
     def table(self, text: str, ref_id: str | None = None) -> Markup:
         number = self.numbering.number("table", ref_id)
-        return Markup(f"**表 {number}**　{escape_markdown(text)}")
+        return Markup(self._caption("table", number, text))
 
     def figure(self, figure_id: str, text: str) -> Markup:
         if figure_id not in self.figure_paths:
@@ -111,7 +121,7 @@ class Captions:
         number = self.numbering.number("figure", figure_id)
         return Markup(
             f"![{escape_markdown(text)}]({self.figure_paths[figure_id]})\n\n"
-            f"**图 {number}**　{escape_markdown(text)}"
+            + self._caption("figure", number, text)
         )
 
     def ref(self, kind: str, ref_id: str) -> str:
@@ -136,12 +146,13 @@ def md_table(
     return Markup("\n".join(lines))
 
 
-def sample_list(result: RunResult) -> Markup:
+def sample_list(result: RunResult, lang: Lang) -> Markup:
     """The run's generated continuations as a bullet list: “prefix” → text (a blank
     continuation as “prefix（空白输出）”)."""
     return Markup(
         "\n".join(
-            f"- “{escape_markdown(prefix)}” → {escape_markdown(shown_sample(text, prefix))}"
+            f"- {escape_markdown(lang('value.quoted', text=prefix))} →"
+            f" {escape_markdown(shown_sample(text, prefix, lang))}"
             for prefix, text in result.samples.items()
         )
     )

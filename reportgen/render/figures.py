@@ -21,6 +21,7 @@ from pathlib import Path
 
 from reportgen.errors import RenderError
 from reportgen.lab import FigureSpec, LabSpec
+from reportgen.lang import lang
 from reportgen.store import RunResult, canonical_json, write_atomic_with
 from reportgen.workers import starting_workers, worker_init
 
@@ -205,6 +206,11 @@ def _inputs_digest(
             for r in lab.figure_runs(spec)
         },
         "style": {k: repr(v) for k, v in STYLE.items()} | {"dpi": FIGURE_DPI},
+        # the words a figure may print besides the spec's: divergence in its language
+        "lang": {
+            k: v for k, v in lang(lab.lang).messages.items() if k.startswith("plot.")
+        }
+        | {"value.diverged": lang(lab.lang)("value.diverged")},
         # drawing code changes redraw
         "code": [Path(__file__).read_text("utf-8"), PLOTS.read_text("utf-8")],
         "matplotlib": importlib.metadata.version("matplotlib"),

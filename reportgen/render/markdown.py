@@ -18,6 +18,7 @@ from markdown.postprocessors import Postprocessor
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 
+from reportgen.lang import LANGS, lang
 from reportgen.render.highlight import ListingFormatter
 from reportgen.render.math import formula_svg
 
@@ -105,14 +106,14 @@ class _CaptionTreeprocessor(Treeprocessor):
         children = list(root)
         for i, caption in enumerate(children[:-1]):
             nxt = children[i + 1]
-            if _caption_kind(caption) == "表" and nxt.tag == "table":
+            if _caption_kind(caption) == "table" and nxt.tag == "table":
                 caption.set("class", "table-caption")
                 _wrap(root, [caption, nxt], "table-block")
         children = list(root)
         for i, image in enumerate(children[:-1]):
             nxt = children[i + 1]
             if (
-                _caption_kind(nxt) == "图"
+                _caption_kind(nxt) == "figure"
                 and image.tag == "p"
                 and image.find("img") is not None
             ):
@@ -145,16 +146,27 @@ def _wrap(root: etree.Element, items: list[etree.Element], css_class: str) -> No
     root.insert(index, block)
 
 
-_CAPTION = re.compile(r"^(表|图) \d+$")
+def _caption_label(kind: str) -> str:
+    """A pattern of the bold label of a ``kind`` caption in any report language: 表 N, Table N."""
+    words = (lang(code)(f"caption.{kind}", n="NUMBER") for code in LANGS)
+    return "|".join(re.escape(w).replace("NUMBER", r"\d+") for w in words)
+
+
+_CAPTIONS = {
+    kind: re.compile(f"^(?:{_caption_label(kind)})$") for kind in ("table", "figure")
+}
 
 
 def _caption_kind(element: etree.Element) -> str | None:
-    """'表' or '图' when ``element`` is a paragraph opening with a bold caption number."""
+    """ "table" or "figure" when ``element`` is a paragraph opening with a bold caption
+    number."""
     first = element[0] if element.tag == "p" and len(element) else None
     if first is None or first.tag != "strong" or (element.text or "").strip():
         return None
-    match = _CAPTION.match(first.text or "")
-    return match.group(1) if match else None
+    return next(
+        (kind for kind, label in _CAPTIONS.items() if label.match(first.text or "")),
+        None,
+    )
 
 
 class _EastAsianLineBreaks(Treeprocessor):

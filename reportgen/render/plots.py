@@ -14,6 +14,7 @@ from matplotlib.figure import Figure
 
 from reportgen.aggregate import mean_band, metric_spread, points
 from reportgen.lab import FigureSpec, LabSpec
+from reportgen.lang import lang
 from reportgen.store import RunResult
 
 Results = t.Mapping[str, RunResult]
@@ -67,7 +68,9 @@ def _draw_bands(ax: t.Any, spec: FigureSpec, lab: LabSpec, results: Results) -> 
             ok = [r.series.get(spec.series[0], []) for r in runs if r.status == "ok"]
             label = lab.run(run_ids[0]).label
             if len(ok) < len(runs):
-                label += f"（{len(runs) - len(ok)}/{len(runs)} 次发散）"
+                label += lang(lab.lang)(
+                    "plot.diverged_seeds", n=len(runs) - len(ok), total=len(runs)
+                )
             steps, means, stds = mean_band(ok)
             (line,) = ax.plot(steps, means, label=label)
             if len(ok) > 1:
@@ -150,7 +153,11 @@ def heatmap(spec: FigureSpec, lab: LabSpec, results: Results) -> Figure:
     image = ax.imshow(grid, cmap="viridis", aspect="auto", vmin=0.0, vmax=1.0)
     for row, cells in enumerate(grid):
         for column, value in enumerate(cells):
-            text = "发散" if math.isnan(value) else f"{value:.2f}"
+            text = (
+                lang(lab.lang)("value.diverged")
+                if math.isnan(value)
+                else f"{value:.2f}"
+            )
             shade = "white" if math.isnan(value) or value < 0.6 else "black"
             ax.text(
                 column, row, text, ha="center", va="center", fontsize=8, color=shade
@@ -202,7 +209,7 @@ def _mean_metric(results: Results, run_ids: t.Sequence[str], metric: str) -> flo
 def _run_label(lab: LabSpec, result: RunResult, run_id: str) -> str:
     label = lab.run(run_id).label
     if result.status == "diverged":
-        label += f"（第 {result.diverged_at} 步发散）"
+        label += lang(lab.lang)("plot.diverged_at", at=result.diverged_at)
     return label
 
 

@@ -8,9 +8,10 @@ from pathlib import Path
 
 from markupsafe import Markup
 
-from reportgen.claims import TIME_MARGIN, TIME_RULE, Judge
+from reportgen.claims import TIME_MARGIN, Judge
 from reportgen.errors import RenderError
 from reportgen.lab import LabSpec
+from reportgen.lang import lang
 from reportgen.paths import PROJECT_ROOT, TEMPLATES_DIR, VIEWS_DIR
 from reportgen.render.context import (
     Captions,
@@ -66,11 +67,13 @@ def render_report(
     # missing figures are drawn in a worker while the text and the PDF are prepared
     with BackgroundFigures(lab, results, files) as figures:
         warnings = []
+        words = lang(lab.lang)
+        judge = Judge(preview=profile != "course", lang=words)
         notes_path, notes_text = notes
         if notes_text is None:
             warnings.append(
-                f"No discussion found at {notes_path}:"
-                " the report shows a placeholder for [小结或讨论]."
+                f"No discussion found at {notes_path}: the report shows a placeholder"
+                f" for {words('page.discussion')}."
             )
 
         results = {run_id: for_templates(r) for run_id, r in results.items()}
@@ -84,14 +87,14 @@ def render_report(
             "labels": {run_id: lab.run(run_id).label for run_id in run_ids},
             "notes": notes_text,
             "notes_path": str(notes_path),
-            "cap": Captions(files.paths, Numbering()),
+            "cap": Captions(files.paths, Numbering(words)),
             "listing": lambda run_id, name: code_listing(results[run_id], name),
-            "samples": lambda run_id: sample_list(results[run_id]),
+            "samples": lambda run_id: sample_list(results[run_id], words),
             "ok": lambda *run_ids: all(results[r].status == "ok" for r in run_ids),
             "table": md_table,
             "num": format_number,
             "time_margin": f"{TIME_MARGIN:.0%}",
-            "time_rule": TIME_RULE,
+            "time_rule": judge.time_rule(),
             "appendix_rows": appendix_rows(results),
             "device_names": list(
                 dict.fromkeys(r.device_name for r in results.values())
@@ -104,10 +107,10 @@ def render_report(
                     lab,
                     {run_id: results[run_id] for run_id in run_ids},
                     chosen,
-                    Judge(preview=profile != "course"),
+                    judge,
                 )
             )
-            template = markdown_env().get_template(lab.template)
+            template = markdown_env(lab.lang).get_template(lab.template)
             template.render(**context)  # finds the numbers that references print
             known = context["cap"].numbering.found
             unplaced = [f.id for f in lab.figures if ("figure", f.id) not in known]
@@ -118,7 +121,7 @@ def render_report(
                     " {{ cap.figure(id, caption) }} where it belongs, or remove the figure"
                     " from the spec."
                 )
-            context["cap"] = Captions(files.paths, Numbering(known))
+            context["cap"] = Captions(files.paths, Numbering(words, known))
             text = template.render(**context)
         except RenderError:
             raise
@@ -147,6 +150,11 @@ def render_report(
                 css=Markup(css),
                 title=f"{student.id} {lab.title}",
                 quick=profile != "course",
+                words={
+                    key.removeprefix("page."): value
+                    for key, value in words.messages.items()
+                    if key.startswith("page.")
+                },
             )
         )
         # a figure being drawn has a new file name, so the HTML and the PDF change with it

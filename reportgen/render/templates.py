@@ -6,16 +6,31 @@ Markdown templates (``*.md.j2``) escape every output for Markdown; the HTML shel
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import jinja2
+from markupsafe import Markup
 
 from reportgen.errors import RenderError
+from reportgen.lang import DEFAULT_LANG
 from reportgen.paths import TEMPLATES_DIR
 from reportgen.render.context import escape_markdown, format_number
 
 
-def markdown_env() -> jinja2.Environment:
+def template_dirs(lang: str) -> list[Path]:
+    """Where a report's templates are looked up: ``templates/`` for the course's language;
+    ``templates/<lang>/`` first for another (its lab and base templates), then
+    ``templates/`` (what both languages share, e.g. ``shared/`` formula blocks)."""
+    return (
+        [TEMPLATES_DIR]
+        if lang == DEFAULT_LANG
+        else [TEMPLATES_DIR / lang, TEMPLATES_DIR]
+    )
+
+
+def markdown_env(lang: str = DEFAULT_LANG) -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        loader=jinja2.FileSystemLoader(template_dirs(lang)),
         undefined=jinja2.StrictUndefined,
         autoescape=False,  # Markdown, not HTML: escaping is done by finalize below
         finalize=escape_markdown,  # every {{ }} prints literally unless it is Markup
@@ -24,27 +39,53 @@ def markdown_env() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters["num"] = format_number
+    env.filters["sentence"] = sentence
     return env
 
 
+def sentence(text: object) -> str:
+    """``text`` as the start of a sentence: its first letter upper-cased (claims begin in
+    lower case so that they can stand inside a sentence); Chinese is unchanged."""
+    shown = str(text)
+    return shown[:1].upper() + shown[1:]
+
+
 def html_env() -> jinja2.Environment:
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
         undefined=jinja2.StrictUndefined,
         autoescape=True,  # explicit: select_autoescape would not match "report.html.j2"
     )
+    env.filters["css_string"] = css_string
+    return env
+
+
+def css_string(text: str) -> Markup:
+    """``text`` as a quoted CSS string: quotes, backslashes and line breaks escaped, and
+    nothing that could close the <style> element."""
+    escaped = "".join(
+        c if c.isprintable() and c not in '"\\<>' else f"\\{ord(c):x} " for c in text
+    )
+    return Markup(f'"{escaped}"')
 
 
 HTML_SHELL = "report.html.j2"
 
 
-def check_templates(name: str, lab_spec: str) -> None:
-    """Compile the Markdown template ``name`` (named by ``lab_spec``), every template it
-    extends, includes or imports, and the HTML shell: a syntax error or a missing template
-    is a one-line RenderError naming the template and the line."""
+def check_templates(name: str, lab_spec: str, lang: str = DEFAULT_LANG) -> None:
+    """Compile the Markdown template ``name`` (named by ``lab_spec``) of language ``lang``,
+    every template it extends, includes or imports, and the HTML shell: a syntax error or a
+    missing template is a one-line RenderError naming the template and the line. Another
+    language's lab template must be its own (``templates/<lang>/``), never the course's."""
     from jinja2 import meta
 
-    for env, first in ((markdown_env(), name), (html_env(), HTML_SHELL)):
+    own = template_dirs(lang)[0]
+    if not (own / name).is_file():
+        shown = own.relative_to(TEMPLATES_DIR.parent).as_posix()
+        raise RenderError(
+            f"Template {shown}/{name} (the {lang} text of {lab_spec}) does not exist."
+        )
+    for env, first in ((markdown_env(lang), name), (html_env(), HTML_SHELL)):
         assert env.loader is not None
         pending, seen = [(first, lab_spec)], set()
         while pending:

@@ -19,9 +19,9 @@ import typing as t
 
 from reportgen.claims import Judge, Measured
 from reportgen.lab import LabSpec
+from reportgen.lang import Lang
 from reportgen.store import RunResult
 
-EMPTY_OUTPUT = "（空白输出）"
 # seconds between one run's end and the next one's start within a build: a worker takes its
 # next run at once (start times are stored to the second); a new build needs longer than
 # this before its first run starts (interpreter, torch, planning, workers)
@@ -37,6 +37,11 @@ class Results:
     runs: t.Mapping[str, RunResult]
     chosen: t.Mapping[str, t.Mapping[str, t.Any]]
     judge: Judge
+
+    @property
+    def lang(self) -> Lang:
+        """The report's language (the judge's)."""
+        return self.judge.lang
 
     def label(self, run_id: str) -> str:
         return self.lab.run(run_id).label
@@ -84,17 +89,18 @@ class Results:
         return sittings
 
 
-def shown_sample(text: str, prefix: str = "") -> str:
+def shown_sample(text: str, prefix: str, lang: Lang) -> str:
     """A generated text as the report prints it. Where nothing but blanks follows its
     ``prefix`` (the prompt it continues, which the text repeats), it says so: "time
     traveller" and 50 spaces would otherwise print as if the model had answered the prompt."""
-    return text if text.removeprefix(prefix).strip() else prefix + EMPTY_OUTPUT
+    empty = not text.removeprefix(prefix).strip()
+    return prefix + lang("value.empty_output") if empty else text
 
 
-def final_value(result: RunResult, name: str, digits: int = 3) -> str:
+def final_value(result: RunResult, name: str, lang: Lang, digits: int = 3) -> str:
     """A run's final metric as a table cell: the number, or where the run diverged."""
     if result.status != "ok":
-        return f"发散（第 {result.diverged_at} 轮）"
+        return lang("value.diverged_epoch", at=result.diverged_at)
     value = result.metrics.get(name)
     return "—" if value is None else f"{value:,.{digits}f}"
 

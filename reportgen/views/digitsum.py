@@ -9,11 +9,12 @@ import statistics
 import typing as t
 
 from reportgen.claims import Claim, Measured
+from reportgen.lang import Lang
 from reportgen.render.context import format_number
 from reportgen.store import RunResult
 from reportgen.views import Results
 
-MODELS = (("srn", "SRN"), ("residual", "残差 SRN"), ("lstm", "LSTM"))
+MODELS = ("srn", "residual", "lstm")  # the groups; named by digitsum.model.<group>
 GRADIENTS = ("grad_W", "grad_U", "grad_b")
 # the label is the sum of the first two digits: always answering the commonest sum (9, ten
 # of the 100 pairs) is the best an answer that ignores the input can do
@@ -46,7 +47,7 @@ class DigitsumView:
     residual: Claim  # residual SRN against SRN, over all lengths
     lstm: Claim  # LSTM against SRN, over all lengths
     rates: list[float]
-    lr_head: list[str]  # 学习率, L=5, …
+    lr_head: list[str]  # learning rate, L=5, …
     lr_rows: list[list[str]]  # rate, then test accuracy per length
     best_rate: Claim  # the two best rates' mean accuracies
     diverged_rates: list[str]  # "lr=…: L=…" where a run diverged
@@ -56,15 +57,11 @@ class DigitsumView:
     summary_accuracy: str  # "SRN a / b / …；…"
 
 
-def percent(result: RunResult, metric: str = "test_accuracy") -> str:
+def percent(result: RunResult, lang: Lang, metric: str = "test_accuracy") -> str:
     """An accuracy in % as a cell, or where the run diverged."""
     if result.status != "ok":
-        return _diverged(result)
+        return lang("value.diverged_step", at=result.diverged_at)
     return format_number(result.metrics[metric] * 100, 1)
-
-
-def _diverged(result: RunResult) -> str:
-    return f"发散（第 {result.diverged_at} 步）"
 
 
 def _by_length(results: Results, group: str) -> dict[int, RunResult]:
@@ -91,26 +88,27 @@ def _peak(result: RunResult, name: str) -> float | None:
 
 
 def _explosion_row(results: Results, run_id: str) -> list[str]:
-    result = results.runs[run_id]
+    result, lang = results.runs[run_id], results.lang
     ended = (
-        _diverged(result)
+        lang("value.diverged_step", at=result.diverged_at)
         if result.status != "ok"
-        else f"完成 {format_number(result.metrics['steps'])} 步"
+        else lang("digitsum.steps_done", steps=format_number(result.metrics["steps"]))
     )
     peaks = [format_number(_peak(result, name), 2) for name in GRADIENTS]
     return [
         results.label(run_id),
         ended,
         *peaks,
-        percent(result, "dev_accuracy"),
-        percent(result),
+        percent(result, lang, "dev_accuracy"),
+        percent(result, lang),
     ]
 
 
 def view(results: Results) -> DigitsumView:
-    runs, judge = results.runs, results.judge
+    runs, judge, lang = results.runs, results.judge, results.lang
     data, check = runs["data"], runs["srn_check"]
-    by_group = {group: _by_length(results, group) for group, _ in MODELS}
+    by_group = {group: _by_length(results, group) for group in MODELS}
+    names = {group: lang(f"digitsum.model.{group}") for group in MODELS}
     lengths = sorted(by_group["srn"])
     test_size = next(
         int(row["test"]) for row in data.tables["sizes"] if row["length"] == lengths[0]
@@ -120,13 +118,21 @@ def view(results: Results) -> DigitsumView:
     lr_cell = {(r.params["lr"], r.params["length"]): r for r in lr_runs}
     rate_means = sorted(
         (
-            _mean(f"学习率 {rate:g}", (lr_cell[rate, n] for n in lengths))
+            _mean(
+                lang("digitsum.rate", rate=f"{rate:g}"),
+                (lr_cell[rate, n] for n in lengths),
+            )
             for rate in rates
         ),
         key=lambda mean: mean[0].value if mean[0].value is not None else -1.0,
         reverse=True,
     )
-    means = {g: _mean(name, by_group[g].values()) for g, name in MODELS}
+    means = {g: _mean(names[g], by_group[g].values()) for g in MODELS}
+
+    def srn_at(length: int) -> Measured:
+        return _accuracy(
+            lang("digitsum.srn_at", length=length), by_group["srn"][length]
+        )
 
     def pooled(
         *compared: tuple[Measured, int],
@@ -136,7 +142,6 @@ def view(results: Results) -> DigitsumView:
         (a, finished_a), (b, finished_b) = compared
         return a, b, CHANCE, test_size * min(finished_a, finished_b)
 
-    srn = by_group["srn"]
     boom, clipped = runs["explode"], runs["explode_clipped"]
     peaks = (_peak(boom, "grad_U"), _peak(clipped, "grad_U"))
     return DigitsumView(
@@ -168,25 +173,25 @@ def view(results: Results) -> DigitsumView:
             for row in check.tables["srn_vs_nn_rnn"]
         ],
         agreement=judge.agreement(
-            "自己的 SRN 与 nn.RNN 的隐状态", check.metrics["max_abs_diff"]
+            lang("digitsum.agreement"), check.metrics["max_abs_diff"]
         ),
         speed=judge.trend(
-            "序列长度",
+            lang("digitsum.length"),
             [
                 (row["length"], Measured(f"L={row['length']}", row["ratio"], 1))
                 for row in check.tables["srn_vs_nn_rnn"]
             ],
-            "自己的 SRN 比 nn.RNN 慢的倍数",
+            lang("digitsum.slowdown"),
         ),
         accuracy_rows=[
             [
                 str(n),
                 *(
                     cell
-                    for g, _ in MODELS
+                    for g in MODELS
                     for cell in (
-                        percent(by_group[g][n], "dev_accuracy"),
-                        percent(by_group[g][n]),
+                        percent(by_group[g][n], lang, "dev_accuracy"),
+                        percent(by_group[g][n], lang),
                     )
                 ),
             ]
@@ -198,32 +203,29 @@ def view(results: Results) -> DigitsumView:
         guess_shown=f"{1 / CLASSES:.1%}",
         test_size=test_size,
         srn_range=judge.accuracies(
-            _accuracy(f"SRN（L = {lengths[0]}）", srn[lengths[0]]),
-            _accuracy(f"SRN（L = {lengths[-1]}）", srn[lengths[-1]]),
-            CHANCE,
-            test_size,
+            srn_at(lengths[0]), srn_at(lengths[-1]), CHANCE, test_size
         ),
-        srn_longest=judge.versus_chance(
-            _accuracy(f"SRN（L = {lengths[-1]}）", srn[lengths[-1]]),
-            CHANCE,
-            test_size,
-        ),
+        srn_longest=judge.versus_chance(srn_at(lengths[-1]), CHANCE, test_size),
         means=[
             f"{m.name} {format_number(_percent_of(m), 1)}%" for m, _ in means.values()
         ],
         residual=judge.accuracies(*pooled(means["residual"], means["srn"])),
         lstm=judge.accuracies(*pooled(means["lstm"], means["srn"])),
         rates=rates,
-        lr_head=["学习率", *(f"L={n}" for n in lengths)],
+        lr_head=[lang("digitsum.rate_head"), *(f"L={n}" for n in lengths)],
         lr_rows=[
-            [f"{rate:g}", *(percent(lr_cell[rate, n]) for n in lengths)]
+            [f"{rate:g}", *(percent(lr_cell[rate, n], lang) for n in lengths)]
             for rate in rates
         ],
         best_rate=judge.accuracies(*pooled(rate_means[0], rate_means[1])),
         diverged_rates=[
-            f"学习率 {rate:g}（L = "
-            + "、".join(str(n) for n in lengths if lr_cell[rate, n].status != "ok")
-            + "）"
+            lang(
+                "digitsum.diverged_rate",
+                rate=f"{rate:g}",
+                lengths=lang.join(
+                    (n for n in lengths if lr_cell[rate, n].status != "ok"), "series"
+                ),
+            )
             for rate in rates
             if any(lr_cell[rate, n].status != "ok" for n in lengths)
         ],
@@ -239,9 +241,13 @@ def view(results: Results) -> DigitsumView:
             CHANCE,
             test_size,
         ),
-        summary_accuracy="；".join(
-            f"{name} " + " / ".join(percent(by_group[g][n]) for n in lengths)
-            for g, name in MODELS
+        summary_accuracy=lang.join(
+            (
+                f"{names[g]} "
+                + " / ".join(percent(by_group[g][n], lang) for n in lengths)
+                for g in MODELS
+            ),
+            "clauses",
         ),
     )
 

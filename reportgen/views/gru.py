@@ -28,7 +28,7 @@ class GRUView:
 
 
 def view(results: Results) -> GRUView:
-    runs, judge = results.runs, results.judge
+    runs, judge, lang = results.runs, results.judge, results.lang
     check = runs["check"].metrics
     scratch = runs["gru_scratch"]
     vocab_size = int(scratch.metrics["vocab_size"])  # the same corpus for both models
@@ -36,31 +36,32 @@ def view(results: Results) -> GRUView:
     hidden = int(scratch.params["num_hiddens"])
 
     def seconds(run_id: str) -> Measured:
-        return results.metric(run_id, "train_seconds", 1, " 秒")
+        return results.metric(run_id, "train_seconds", 1, lang("value.seconds"))
 
     return GRUView(
         rows=[
             [
                 results.label(r),
                 format_number(runs[r].metrics.get("num_params")),
-                final_value(runs[r], "perplexity"),
+                final_value(runs[r], "perplexity", lang),
                 format_number(runs[r].metrics.get("train_seconds"), 1),
                 format_number(runs[r].metrics.get("tokens_per_second"), 0),
             ]
             for r in MODELS
         ],
         vocab_size=vocab_size,
-        book_check=judge.agreement(
-            "按教材公式的 GRU 与 nn.GRU", check["max_abs_diff_book"]
-        ),
+        book_check=judge.agreement(lang("gru.book_check"), check["max_abs_diff_book"]),
         torch_check=judge.agreement(
-            "把重置门放在乘法之后的 GRU 与 nn.GRU", check["max_abs_diff_reset_after"]
+            lang("gru.torch_check"), check["max_abs_diff_reset_after"]
         ),
         extra_params=params[1] - params[0],
         extra_is_biases=params[1] - params[0] == GATES * hidden,
         curves=[
             judge.curve(
-                results.label(r), runs[r].series.get("perplexity", []), "困惑度", "轮"
+                results.label(r),
+                runs[r].series.get("perplexity", []),
+                lang("quantity.perplexity"),
+                "epoch",
             )
             for r in MODELS
         ],
@@ -71,7 +72,7 @@ def view(results: Results) -> GRUView:
         perplexity=judge.compare(
             results.metric("gru_scratch", "perplexity"),
             results.metric("gru_concise", "perplexity"),
-            "最终困惑度",
+            lang("quantity.final_perplexity"),
         ),
         time=judge.times(seconds("gru_scratch"), seconds("gru_concise")),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from reportgen.claims import Claim, Measured
+from reportgen.lang import Lang
 from reportgen.render.context import format_number
 from reportgen.store import RunResult
 from reportgen.views import Results, final_value, shown_sample
@@ -25,7 +26,7 @@ PROMPT = "time traveller"  # the prefix whose continuation the deep-model table 
 class Lab4View:
     token_rows: list[list[object]]  # rank, word, freq, char, freq
     top_words: list[str]  # the three most frequent words
-    top_chars: list[str]  # the two most frequent characters, quoted; a space as 空格
+    top_chars: list[str]  # the two most frequent characters, quoted; a space named
     toy_rows: list[list[object]]  # iterator, batch, X, Y
     toy_last: int  # the toy sequence is 0, 1, …, toy_last
     scratch_rows: list[list[str]]  # sampling, perplexity, training time, tokens/s
@@ -48,9 +49,9 @@ def _speed(result: RunResult) -> str:
     return format_number(result.metrics.get("tokens_per_second"), 0)
 
 
-def _token_rows(pre: RunResult) -> list[list[object]]:
+def _token_rows(pre: RunResult, lang: Lang) -> list[list[object]]:
     def shown(token: object) -> object:
-        return "（空格）" if token == " " else token
+        return lang("value.space") if token == " " else token
 
     pairs = zip(pre.tables["word_top"], pre.tables["char_top"], strict=True)
     return [
@@ -59,23 +60,23 @@ def _token_rows(pre: RunResult) -> list[list[object]]:
     ]
 
 
-def _toy_rows(pre: RunResult) -> list[list[object]]:
+def _toy_rows(pre: RunResult, lang: Lang) -> list[list[object]]:
     return [
-        [name, index, batch["X"], batch["Y"]]
-        for kind, name in (("random", "随机抽样"), ("sequential", "顺序分区"))
+        [lang(f"lab4.{kind}"), index, batch["X"], batch["Y"]]
+        for kind in ("random", "sequential")
         for index, batch in enumerate(pre.tables[f"{kind}_toy"], 1)
     ]
 
 
 def view(results: Results) -> Lab4View:
-    runs, judge = results.runs, results.judge
+    runs, judge, lang = results.runs, results.judge, results.lang
 
     def row(run_id: str, *cells: object) -> list[object]:
         r = runs[run_id]
         return [
             results.label(run_id),
             *cells,
-            final_value(r, "perplexity"),
+            final_value(r, "perplexity", lang),
             _seconds(r),
         ]
 
@@ -83,17 +84,19 @@ def view(results: Results) -> Lab4View:
         return results.metric(run_id, "perplexity")
 
     def seconds(run_id: str) -> Measured:
-        return results.metric(run_id, "train_seconds", 1, " 秒")
+        return results.metric(run_id, "train_seconds", 1, lang("value.seconds"))
 
-    tokens = _token_rows(runs["preprocessing"])
+    tokens = _token_rows(runs["preprocessing"], lang)
     return Lab4View(
         token_rows=tokens,
         top_words=[str(row[1]) for row in tokens[:3]],
         top_chars=[
-            "空格" if c["token"] == " " else f"“{c['token']}”"
+            lang("value.space_word")
+            if c["token"] == " "
+            else lang("value.quoted", text=c["token"])
             for c in runs["preprocessing"].tables["char_top"][:2]
         ],
-        toy_rows=_toy_rows(runs["preprocessing"]),
+        toy_rows=_toy_rows(runs["preprocessing"], lang),
         toy_last=int(runs["preprocessing"].params["toy_length"]) - 1,
         scratch_rows=[
             [*map(str, row(r)), _speed(runs[r])]
@@ -120,18 +123,24 @@ def view(results: Results) -> Lab4View:
                     format_number(runs[r].metrics.get("num_params")),
                 ),
                 _speed(runs[r]),
-                shown_sample(runs[r].samples.get(PROMPT, ""), PROMPT)[:32],
+                shown_sample(runs[r].samples.get(PROMPT, ""), PROMPT, lang)[:32],
             ]
             for r in DEEP
         ],
         final_rows=[row(r, runs[r].params["num_epochs"]) for r in ALL],
         sampling=judge.compare(
-            ppl("rnn_scratch"), ppl("rnn_scratch_random"), "最终困惑度"
+            ppl("rnn_scratch"),
+            ppl("rnn_scratch_random"),
+            lang("quantity.final_perplexity"),
         ),
         layers=judge.compare(
-            ppl("rnn_concise_2layers"), ppl("rnn_concise"), "最终困惑度"
+            ppl("rnn_concise_2layers"),
+            ppl("rnn_concise"),
+            lang("quantity.final_perplexity"),
         ),
         layers_time=judge.times(seconds("rnn_concise_2layers"), seconds("rnn_concise")),
-        deep=judge.compare(ppl("gru_deep"), ppl("lstm_deep"), "最终困惑度"),
+        deep=judge.compare(
+            ppl("gru_deep"), ppl("lstm_deep"), lang("quantity.final_perplexity")
+        ),
         deep_time=judge.times(seconds("gru_deep"), seconds("lstm_deep")),
     )

@@ -9,7 +9,7 @@ from reportgen.claims import Claim
 from reportgen.render.context import format_number
 from reportgen.views import Results, final_value, shown_sample
 
-METHODS = (("random", "随机采样"), ("consecutive", "相邻采样"))
+METHODS = ("random", "consecutive")  # the run ids; named by lyrics.<run id>
 
 
 @dataclasses.dataclass(frozen=True)
@@ -31,25 +31,25 @@ def _corpus(metrics: t.Mapping[str, t.Any]) -> t.Literal["known", "user", "shipp
 
 
 def view(results: Results) -> LyricsView:
-    runs, judge = results.runs, results.judge
+    runs, judge, lang = results.runs, results.judge, results.lang
     first = runs["random"]
     vocab_size = int(first.metrics["vocab_size"])
 
     def named(run_id: str, name: str, **shown: t.Any) -> t.Any:
         measured = results.metric(run_id, name, **shown)
-        return dataclasses.replace(measured, name=dict(METHODS)[run_id])
+        return dataclasses.replace(measured, name=lang(f"lyrics.{run_id}"))
 
     return LyricsView(
         corpus=_corpus(first.metrics),
         max_step=first.params["lr"] * first.params["clip_theta"],
         rows=[
             [
-                name,
-                final_value(runs[r], "perplexity"),
+                lang(f"lyrics.{r}"),
+                final_value(runs[r], "perplexity", lang),
                 format_number(runs[r].metrics.get("train_seconds"), 1),
                 format_number(runs[r].metrics.get("tokens_per_second"), 0),
             ]
-            for r, name in METHODS
+            for r in METHODS
         ],
         progress={
             r: [
@@ -57,27 +57,31 @@ def view(results: Results) -> LyricsView:
                     s["epoch"],
                     format_number(s["perplexity"]),
                     s["prefix"],
-                    shown_sample(s["text"], s["prefix"]),
+                    shown_sample(s["text"], s["prefix"], lang),
                 ]
                 for s in runs[r].tables.get("samples_by_epoch", [])
             ]
-            for r, _ in METHODS
+            for r in METHODS
         },
         curves=[
-            judge.curve(name, runs[r].series.get("perplexity", []), "困惑度", "轮")
-            for r, name in METHODS
+            judge.curve(
+                lang(f"lyrics.{r}"),
+                runs[r].series.get("perplexity", []),
+                lang("quantity.perplexity"),
+                "epoch",
+            )
+            for r in METHODS
         ],
         uniform=[
-            judge.against_uniform(named(r, "perplexity"), vocab_size)
-            for r, _ in METHODS
+            judge.against_uniform(named(r, "perplexity"), vocab_size) for r in METHODS
         ],
         sampling=judge.compare(
             named("consecutive", "perplexity"),
             named("random", "perplexity"),
-            "最终困惑度",
+            lang("quantity.final_perplexity"),
         ),
         times=judge.times(
-            named("consecutive", "train_seconds", digits=1, unit=" 秒"),
-            named("random", "train_seconds", digits=1, unit=" 秒"),
+            named("consecutive", "train_seconds", digits=1, unit=lang("value.seconds")),
+            named("random", "train_seconds", digits=1, unit=lang("value.seconds")),
         ),
     )

@@ -7,6 +7,7 @@ import typing as t
 
 from reportgen.aggregate import Spread, mean_band
 from reportgen.claims import SEED_ERRORS, TIME_MARGIN, Claim, Judge, Seeds
+from reportgen.lang import Lang
 from reportgen.render.context import format_number
 from reportgen.store import RunResult
 from reportgen.views import Results, final_value
@@ -26,7 +27,7 @@ class SweepView:
     values: list[str]  # the swept values, in grid order
     head: list[str]  # the comparison table's header
     rows: list[list[str]]  # the comparison table
-    # the epochs the fluctuation was computed over: "最后 30 轮", "全部 10 轮"
+    # the epochs the fluctuation was computed over: "the last 30 epochs", "all 10 epochs"
     window: str
     # what the column means where the window is every epoch ("" if not)
     window_note: str
@@ -54,7 +55,7 @@ class RnnTuningView:
     count_params: t.Mapping[str, t.Any]  # the exercise's network: input, hidden, output
     vanilla: t.Mapping[str, t.Any]  # the exercise's 2-layer vanilla RNN, counted
     count_rows: list[list[object]]
-    # two-layer GRU and LSTM, one bias per gate: "两层 GRU 为 a + b + c = n"
+    # two-layer GRU and LSTM, one bias per gate: "two-layer GRU: a + b + c = n"
     textbook: list[str]
     count_check: str  # formula against numel() over all the models
     scratch_shape: t.Any  # the from-scratch model's output shape, from one forward pass
@@ -66,26 +67,27 @@ def _seeds(row: SweepRow, spread: Spread, digits: int, unit: str = "") -> Seeds:
     return Seeds(row.label, spread, digits, unit, complete=spread.n == len(row.runs))
 
 
-def _window(found: Sweep, epochs: int) -> tuple[str, str]:
+def _window(found: Sweep, epochs: int, lang: Lang) -> tuple[str, str]:
     """The fluctuation's window for the prose, and what it means where it is every epoch."""
     if found.last < epochs:
-        return f"最后 {found.last} 轮", ""
-    return f"全部 {found.last} 轮", (
-        f"（本次每个设置只训练了 {epochs} 轮，窗口包括困惑度下降的阶段，"
-        "这一列因而主要反映下降的幅度，而不是训练后期的波动）"
+        return lang("rnn_tuning.window_last", n=found.last), ""
+    return lang("rnn_tuning.window_all", n=found.last), lang(
+        "rnn_tuning.window_note", epochs=epochs
     )
 
 
-def _row(row: SweepRow) -> list[str]:
+def _row(row: SweepRow, lang: Lang) -> list[str]:
     return [
         str(row.value),
         format_number(row.num_params),
         format_spread(row.final, 2),
         format_spread(row.best, 2),
-        format_spread(row.to_threshold, 1) if row.to_threshold.n else "未达到",
+        format_spread(row.to_threshold, 1)
+        if row.to_threshold.n
+        else lang("value.unreached"),
         format_spread(row.fluctuation, 3),
         format_spread(row.seconds, 1),
-        "；".join(row.remarks) or "—",
+        lang.join(row.remarks(lang), "clauses") or "—",
     ]
 
 
@@ -96,34 +98,36 @@ def _mean_curve(row: SweepRow) -> list[list[float]]:
 
 
 def _findings(judge: Judge, found: Sweep) -> list[Claim]:
-    rows = found.rows
-    best = judge.best_seeds([_seeds(r, r.final, 3) for r in rows], "最终困惑度")
+    rows, lang = found.rows, judge.lang
+    best = judge.best_seeds(
+        [_seeds(r, r.final, 3) for r in rows], lang("quantity.final_perplexity")
+    )
     if judge.preview:  # one sentence says so; the others would repeat the table
         return [best]
     return [
         best,
         judge.best_seeds(
-            [_seeds(r, r.to_threshold, 1, " 轮") for r in rows],
-            f"困惑度降到 {found.threshold:g} 及以下所用的轮数",
-            word="最少",
+            [_seeds(r, r.to_threshold, 1, lang("value.epochs")) for r in rows],
+            lang("rnn_tuning.to_threshold", threshold=f"{found.threshold:g}"),
+            word="fewest",
         ),
         judge.best_seeds(
             [_seeds(r, r.fluctuation, 3) for r in rows],
-            f"末 {found.last} 轮困惑度的波动（标准差）",
-            word="最小",
+            lang("rnn_tuning.fluctuation", n=found.last),
+            word="smallest",
         ),
     ]
 
 
 def _sweep_view(results: Results, group: str, axis: str, name: str) -> SweepView:
-    judge = results.judge
+    judge, lang = results.judge, results.lang
     found = sweep(
         results.lab, results.runs, group, axis, threshold=THRESHOLD, last=LAST
     )
     rows = found.rows
     first, last = rows[0], rows[-1]
     epochs = int(first.runs[0].params["num_epochs"])
-    window, window_note = _window(found, epochs)
+    window, window_note = _window(found, epochs, lang)
 
     def ends(row: SweepRow) -> list[str]:
         return [
@@ -136,57 +140,70 @@ def _sweep_view(results: Results, group: str, axis: str, name: str) -> SweepView
         values=[str(r.value) for r in rows],
         head=[
             name,
-            "参数量",
-            "最终困惑度",
-            "最低困惑度",
-            f"≤ {found.threshold:g} 轮数",
-            f"末 {found.last} 轮波动",
-            "运行总时间 (s)",
-            "备注",
+            *(
+                lang(
+                    f"rnn_tuning.head.{column}",
+                    threshold=f"{found.threshold:g}",
+                    n=found.last,
+                )
+                for column in (
+                    "params",
+                    "final",
+                    "lowest",
+                    "epochs",
+                    "fluctuation",
+                    "wall",
+                    "remarks",
+                )
+            ),
         ],
-        rows=[_row(r) for r in rows],
+        rows=[_row(r, lang) for r in rows],
         window=window,
         window_note=window_note,
-        seed_head=[name, *(f"种子 {r.seed}" for r in first.runs)],
+        seed_head=[name, *(lang("rnn_tuning.seed", seed=r.seed) for r in first.runs)],
         seed_rows=[
-            [str(r.value), *(final_value(run, "perplexity") for run in r.runs)]
+            [str(r.value), *(final_value(run, "perplexity", lang) for run in r.runs)]
             for r in rows
         ],
         ends=(ends(first), ends(last)),
         findings=_findings(judge, found),
         curves=[
-            judge.curve(r.label, _mean_curve(r), "平均困惑度曲线", "轮") for r in rows
+            judge.curve(r.label, _mean_curve(r), lang("rnn_tuning.mean_curve"), "epoch")
+            for r in rows
         ],
         final=judge.compare_seeds(
-            _seeds(last, last.final, 3), _seeds(first, first.final, 3), "最终困惑度"
+            _seeds(last, last.final, 3),
+            _seeds(first, first.final, 3),
+            lang("quantity.final_perplexity"),
         ),
         seconds=judge.compare_seeds(
-            _seeds(last, last.seconds, 1, " 秒"),
-            _seeds(first, first.seconds, 1, " 秒"),
-            "运行总时间",
+            _seeds(last, last.seconds, 1, lang("value.seconds")),
+            _seeds(first, first.seconds, 1, lang("value.seconds")),
+            lang("quantity.wall_time"),
             margin=TIME_MARGIN,
-            less="更短",
-            more="更长",
+            less="shorter",
+            more="longer",
         ),
     )
 
 
-def _over_seeds(seeds: list[int]) -> str:
+def _over_seeds(seeds: list[int], lang: Lang) -> str:
     if len(seeds) > 1:
-        return f"{len(seeds)} 个种子的均值 ± 样本标准差"
-    return "1 个种子的单次结果（用 --seeds 3 可得到均值 ± 标准差）"
+        return lang("rnn_tuning.over_seeds", n=len(seeds))
+    return lang("rnn_tuning.one_seed")
 
 
-def _count_check(rows: t.Sequence[t.Mapping[str, t.Any]]) -> str:
+def _count_check(rows: t.Sequence[t.Mapping[str, t.Any]], lang: Lang) -> str:
     wrong = [r["model"] for r in rows if r["numel"] != r["formula_total"]]
     if wrong:
-        return f"公式与 numel() 在 {'、'.join(wrong)} 上不一致"
-    return f"公式与 numel() 在全部 {len(rows)} 个模型上一致"
+        return lang("rnn_tuning.count_wrong", models=lang.join(wrong, "series"))
+    return lang("rnn_tuning.count_right", n=len(rows))
 
 
-def _count_row(row: t.Mapping[str, t.Any]) -> list[object]:
+def _count_row(row: t.Mapping[str, t.Any], lang: Lang) -> list[object]:
     layers = [f"{f} = {n}" for f, n in zip(row["formulas"], row["layers"], strict=True)]
-    agree = "一致" if row["formula_total"] == row["numel"] else "不一致"
+    agrees = row["formula_total"] == row["numel"]
+    agree = lang("rnn_tuning.agrees" if agrees else "rnn_tuning.disagrees")
     return [
         row["model"],
         *layers,
@@ -197,16 +214,19 @@ def _count_row(row: t.Mapping[str, t.Any]) -> list[object]:
     ]
 
 
-def _sum(row: t.Mapping[str, t.Any]) -> str:
+def _sum(row: t.Mapping[str, t.Any], lang: Lang) -> str:
     parts = [*map(str, row["layers"]), str(row["output"])]
-    return f"两层 {row['model']} 为 {' + '.join(parts)} = {row['formula_total']}"
+    return lang(
+        "rnn_tuning.sum",
+        model=row["model"],
+        parts=" + ".join(parts),
+        total=row["formula_total"],
+    )
 
 
-def _lesson(final: Claim) -> str:
+def _lesson(final: Claim, lang: Lang) -> str:
     """The lesson of a larger model ending with a higher perplexity beyond the seeds' spread."""
-    if final.outcome == "more":
-        return "：在同一学习率下，参数更多的模型未必训练得更好"
-    return ""
+    return lang("rnn_tuning.lesson") if final.outcome == "more" else ""
 
 
 def view(results: Results) -> RnnTuningView:
@@ -220,22 +240,27 @@ def view(results: Results) -> RnnTuningView:
         for r in results.members("hidden")
         if results.lab.run(r).point == results.lab.run(base_id).point
     ]
-    hidden = _sweep_view(results, "hidden", "num_hiddens", "隐藏单元")
+    lang = results.lang
+    hidden = _sweep_view(
+        results, "hidden", "num_hiddens", lang("rnn_tuning.axis.num_hiddens")
+    )
     return RnnTuningView(
         base_id=base_id,
         base=results.runs[base_id],
         seeds=seeds,
-        over_seeds=_over_seeds(seeds),
+        over_seeds=_over_seeds(seeds, lang),
         hidden=hidden,
-        batch=_sweep_view(results, "batch", "batch_size", "批量"),
+        batch=_sweep_view(
+            results, "batch", "batch_size", lang("rnn_tuning.axis.batch_size")
+        ),
         chosen_hidden=chosen,
         batch_hidden=int(results.runs[batch_runs[0]].params["num_hiddens"]),
         count_params=counts.params,
         vanilla=count_rows[0],
-        count_rows=[_count_row(r) for r in count_rows],
-        textbook=[_sum(r) for r in counts.tables["textbook"]],
-        count_check=_count_check(count_rows),
+        count_rows=[_count_row(r, lang) for r in count_rows],
+        textbook=[_sum(r, lang) for r in counts.tables["textbook"]],
+        count_check=_count_check(count_rows, lang),
         scratch_shape=counts.metrics["scratch_output_shape"],
-        lesson=_lesson(hidden.final),
+        lesson=_lesson(hidden.final, lang),
         seed_errors=f"{SEED_ERRORS:g}",
     )

@@ -15,6 +15,7 @@ import typing as t
 from reportgen.aggregate import Spread, fluctuation, points, steps_to_threshold
 from reportgen.claims import Seeds
 from reportgen.lab import LabSpec
+from reportgen.lang import Lang
 from reportgen.store import RunResult
 
 
@@ -37,13 +38,14 @@ class SweepRow:
         """Runs that diverged (inf/NaN) or failed: marked in the table, never dropped."""
         return [r for r in self.runs if r.status != "ok"]
 
-    @property
-    def remarks(self) -> list[str]:
-        """Seeds that never reached the threshold, and seeds that diverged."""
+    def remarks(self, lang: Lang) -> list[str]:
+        """Seeds that never reached the threshold, and seeds that diverged (in ``lang``)."""
         missed = len(self.runs) - len(self.failed) - self.to_threshold.n
-        found = [f"{missed}/{len(self.runs)} 次未达阈值"] if missed else []
+        found = (
+            [lang("sweeps.missed", missed=missed, n=len(self.runs))] if missed else []
+        )
         return found + [
-            f"种子 {r.seed} 发散（第 {r.diverged_at} 轮）" for r in self.failed
+            lang("sweeps.diverged", seed=r.seed, at=r.diverged_at) for r in self.failed
         ]
 
 

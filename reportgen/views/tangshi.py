@@ -8,6 +8,7 @@ import dataclasses
 from markupsafe import Markup
 
 from reportgen.claims import Claim
+from reportgen.lang import Lang
 from reportgen.render.context import format_number
 from reportgen.store import RunResult
 from reportgen.views import Results, final_value
@@ -21,7 +22,7 @@ class CellPoems:
     """What one cell wrote: its poems, how many clauses it copied, whether starts repeat."""
 
     name: str
-    lines: list[str]  # "日：…" per first character (an unfinished poem says so)
+    lines: list[str]  # "日: …" per first character (an unfinished poem says so)
     memorised: Claim
     repeated: Claim
 
@@ -50,11 +51,10 @@ def _copied(result: RunResult) -> tuple[int, int]:
     return sum(g["copied"] for g in generated), sum(g["clauses"] for g in generated)
 
 
-def _line(first: str, text: str) -> str:
+def _line(first: str, text: str, lang: Lang) -> str:
     body = text.removesuffix(END_TOKEN)
-    return f"{first}：{body}" + (
-        "" if text.endswith(END_TOKEN) else "……（未写出结束符）"
-    )
+    unfinished = "" if text.endswith(END_TOKEN) else lang("tangshi.unfinished")
+    return lang("tangshi.poem_line", first=first, body=body) + unfinished
 
 
 def _cell_poems(results: Results, run_id: str) -> CellPoems:
@@ -62,14 +62,14 @@ def _cell_poems(results: Results, run_id: str) -> CellPoems:
     judge = results.judge
     return CellPoems(
         name,
-        [_line(first, text) for first, text in result.samples.items()],
+        [_line(first, text, results.lang) for first, text in result.samples.items()],
         judge.memorised(name, *_copied(result)),
         judge.shared_start(name, result.samples),
     )
 
 
 def _row(results: Results, run_id: str) -> list[str]:
-    result = results.runs[run_id]
+    result, lang = results.runs[run_id], results.lang
     finished = result.status == "ok"
     copied, total = _copied(result)
 
@@ -79,7 +79,7 @@ def _row(results: Results, run_id: str) -> list[str]:
     return [
         results.label(run_id),
         format_number(result.metrics.get("num_params")),
-        final_value(result, "loss"),
+        final_value(result, "loss", lang),
         shown("perplexity"),
         shown("train_seconds", 1),
         shown("chars_per_second", 0),
@@ -88,12 +88,17 @@ def _row(results: Results, run_id: str) -> list[str]:
 
 
 def view(results: Results) -> TangshiView:
-    runs, judge = results.runs, results.judge
+    runs, judge, lang = results.runs, results.judge, results.lang
     main = runs["lstm"]
     m = main.metrics
     vocab_size = int(m["vocab_size"])
     curves = [
-        judge.curve(results.label(r), runs[r].series.get("loss", []), "损失", "轮")
+        judge.curve(
+            results.label(r),
+            runs[r].series.get("loss", []),
+            lang("quantity.loss"),
+            "epoch",
+        )
         for r in CELLS
     ]
     course = _cell_poems(results, "lstm")
@@ -107,7 +112,7 @@ def view(results: Results) -> TangshiView:
                 format_number(vocab_size),
             ]
         ],
-        loss=final_value(main, "loss"),
+        loss=final_value(main, "loss", lang),
         curves=curves,
         unsteady=any(c.outcome in ("bumpy", "rebounded") for c in curves),
         uniform=[
@@ -115,18 +120,24 @@ def view(results: Results) -> TangshiView:
             for r in CELLS
         ],
         poems=[
-            poem_markdown(f"「{first}」", text) for first, text in main.samples.items()
+            poem_markdown(lang("tangshi.poem_heading", first=first), text, lang)
+            for first, text in main.samples.items()
         ],
         memorised=course.memorised,
         repeated=course.repeated,
         rows=[_row(results, r) for r in CELLS],
-        lowest=judge.best([results.metric(r, "loss") for r in CELLS], "最终损失"),
+        lowest=judge.best(
+            [results.metric(r, "loss") for r in CELLS], lang("quantity.final_loss")
+        ),
         fastest=judge.fastest(
-            [results.metric(r, "train_seconds", 1, " 秒") for r in CELLS]
+            [
+                results.metric(r, "train_seconds", 1, lang("value.seconds"))
+                for r in CELLS
+            ]
         ),
         others=[_cell_poems(results, r) for r in CELLS[1:]],
-        losses="、".join(final_value(runs[r], "loss") for r in CELLS),
-        seconds="、".join(
+        losses=lang.join((final_value(runs[r], "loss", lang) for r in CELLS), "series"),
+        seconds=lang.join(
             format_number(runs[r].metrics.get("train_seconds"), 1) for r in CELLS
         ),
     )

@@ -10,13 +10,16 @@ import re
 
 from markupsafe import Markup
 
+from reportgen.lang import Lang
 from reportgen.render.context import escape_markdown
 
 END_TOKEN = "E"
 _SENTENCE = re.compile(r"[^。？！；]+[。？！；]?")  # a sentence and its closing mark
 _CLAUSE_END = re.compile(r"[，。？！；、：]")
-_LENGTH_NAMES = {5: "五言", 7: "七言"}
-_CLAUSE_COUNT_NAMES = {4: "绝句", 8: "律诗"}  # a 句 is a clause: 绝句 have four
+# clause lengths and counts with a name (verse.length_<n>, verse.count_<n>): a 句 is a
+# clause, and 绝句 (quatrains) have four
+_NAMED_LENGTHS = (5, 7)
+_NAMED_COUNTS = (4, 8)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -25,16 +28,20 @@ class Poem:
     # the model wrote the end token (else it was cut at the length limit)
     finished: bool
 
-    @property
-    def form(self) -> str:
-        """五言绝句, 七言律诗, 五言 6 句 …: every clause (句) has 5 or 7 characters; else 杂言."""
+    def form(self, lang: Lang) -> str:
+        """五言绝句, 七言律诗, 五言 6 句 …: every clause (句) has 5 or 7 characters; else 杂言
+        (in ``lang``)."""
         clauses = [c for line in self.lines for c in _CLAUSE_END.split(line) if c]
         lengths = {len(c) for c in clauses}
-        if len(lengths) != 1 or next(iter(lengths)) not in _LENGTH_NAMES:
-            return "杂言"
-        name = _LENGTH_NAMES[lengths.pop()]
-        shape = _CLAUSE_COUNT_NAMES.get(len(clauses), f" {len(clauses)} 句")
-        return name + shape
+        if len(lengths) != 1 or next(iter(lengths)) not in _NAMED_LENGTHS:
+            return lang("verse.irregular")
+        count = len(clauses)
+        shape = (
+            lang(f"verse.count_{count}")
+            if count in _NAMED_COUNTS
+            else lang("verse.clauses", n=count)
+        )
+        return lang(f"verse.length_{lengths.pop()}") + shape
 
 
 def lay_out(text: str) -> Poem:
@@ -44,12 +51,11 @@ def lay_out(text: str) -> Poem:
     return Poem([m.group() for m in _SENTENCE.finditer(body)], finished)
 
 
-def poem_markdown(heading: str, text: str) -> Markup:
+def poem_markdown(heading: str, text: str, lang: Lang) -> Markup:
     """A poem as a centred block: heading and form, then one line per sentence."""
     poem = lay_out(text)
-    note = (
-        poem.form if poem.finished else f"{poem.form}，未写出结束符，在长度上限处截断"
-    )
-    lines = [f"**{escape_markdown(heading)}**　*{note}*"]
+    form = poem.form(lang)
+    note = form if poem.finished else lang("verse.cut", form=form)
+    lines = [f"**{escape_markdown(heading)}**{lang('caption.gap')}*{note}*"]
     lines += [escape_markdown(line) for line in poem.lines]
     return Markup("  \n".join(lines) + "\n{: .poem }")
