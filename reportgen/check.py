@@ -15,7 +15,7 @@ from pathlib import Path
 
 from reportgen import limits
 from reportgen.lab import PROFILES, LabSpec
-from reportgen.lang import DEFAULT_LANG
+from reportgen.lang import DEFAULT_LANG, lang
 from reportgen.paths import report_dir
 from reportgen.safety import read_own_file, refused_character
 from reportgen.shapes import INT_LIMIT, Shape, check_fields
@@ -148,11 +148,9 @@ def findings(
     ``unverified``: its runs this user did not train (reportgen.signing), asked of the store
     when the check runs, since whose a result is depends on who asks.
     """
-    found = []
-    for field, label, option in (
-        ("name", "姓名", "--name"),
-        ("major", "专业", "--major"),
-    ):
+    found, words = [], lang(manifest.lang)
+    for field, option in (("name", "--name"), ("major", "--major")):
+        label = words(f"header.{field}")
         if not manifest.student.get(field):
             found.append(
                 Finding(
@@ -165,7 +163,7 @@ def findings(
         found.append(
             Finding(
                 True,
-                f"[小结或讨论] is a placeholder: write your discussion in "
+                f"{words('page.discussion')} is a placeholder: write your discussion in "
                 f"{manifest.notes_path} and rebuild.",
             )
         )

@@ -3,18 +3,21 @@ lab is tested by being added (docs/authoring.md)."""
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
+import typing as t
 from pathlib import Path
 
 import pytest
-from conftest import STUDENT, QuickLab, invoke, pdf_text
+from conftest import STUDENT, QuickLab, invoke, pdf_text, quick_build_of
 
 from reportgen.lab import load_lab
 from reportgen.paths import LABS_DIR, TEMPLATES_DIR
 
 LABS = sorted(path.stem for path in LABS_DIR.glob("*.toml"))
-TEMPLATES = sorted(TEMPLATES_DIR.glob("*.j2"))
+TEMPLATES = sorted(TEMPLATES_DIR.glob("**/*.j2"))  # both languages' and the shared ones
+HAN = re.compile(r"[\u4e00-\u9fff]+")
 
 
 def test_the_shipped_labs_are_found() -> None:
@@ -59,7 +62,9 @@ def test_every_lab_quick_builds_a_whole_report(
     assert "附录：运行记录" in flat and built.exit_code == 0
 
 
-@pytest.mark.parametrize("template", TEMPLATES, ids=lambda path: path.name)
+@pytest.mark.parametrize(
+    "template", TEMPLATES, ids=lambda path: path.relative_to(TEMPLATES_DIR).as_posix()
+)
 def test_a_tag_ending_a_line_of_text_keeps_the_line_break(template: Path) -> None:
     """trim_blocks removes the newline after a block tag: at the end of a line of text
     (``…更多样。{% endif %}``) that joins the next paragraph to this one. Such a tag must
@@ -89,7 +94,9 @@ def test_a_figure_the_template_never_places_is_an_error(
     assert "Traceback" not in result.output
 
 
-@pytest.mark.parametrize("template", TEMPLATES, ids=lambda path: path.name)
+@pytest.mark.parametrize(
+    "template", TEMPLATES, ids=lambda path: path.relative_to(TEMPLATES_DIR).as_posix()
+)
 def test_a_template_computes_nothing(template: Path) -> None:
     """Arithmetic and comparisons of numbers belong in the lab's view (docs/authoring.md): a
     template may only test a value against a text, e.g. a claim's outcome."""
@@ -97,7 +104,8 @@ def test_a_template_computes_nothing(template: Path) -> None:
 
     from reportgen.render.templates import markdown_env
 
-    tree = markdown_env().parse(template.read_text("utf-8"))
+    lang = "en" if template.parent.name == "en" else "zh"
+    tree = markdown_env(lang).parse(template.read_text("utf-8"))
     for node in tree.find_all((nodes.BinExpr, nodes.UnaryExpr, nodes.Compare)):
         if isinstance(node, nodes.Compare):
             sides = [node.expr, *(op.expr for op in node.ops)]
@@ -108,3 +116,35 @@ def test_a_template_computes_nothing(template: Path) -> None:
         raise AssertionError(
             f"{template.name}, line {node.lineno}: {type(node).__name__}"
         )
+
+
+def _corpus_texts(record: dict[str, t.Any]) -> str:
+    """What a report may quote of its corpus: the runs' generated texts and tables."""
+    runs = record["runs"].values()
+    return json.dumps([[r["samples"], r["tables"]] for r in runs], ensure_ascii=False)
+
+
+@pytest.mark.parametrize("lab_id", LABS)
+def test_every_lab_renders_in_english_from_the_same_runs(
+    lab_id: str, quick_lab: QuickLab
+) -> None:
+    """The English report of the quick build: nothing retrains, and no Chinese is left but
+    the student's own fields and what the corpus and the models wrote."""
+    lab = load_lab(lab_id)
+    build_dir, _ = quick_lab(lab_id)
+    no_notes = str(build_dir / "no-notes.md")
+    english = quick_build_of(lab_id, build_dir, "--lang", "en", "--notes", no_notes)
+    assert re.search(r"Runs: 0 trained, \d+ from cache", english.output)
+    pdf = next((build_dir / lab_id / "en").glob(f"WA2214014-*-Lab-{lab.number}.pdf"))
+    markdown = pdf.with_suffix(".md").read_text(encoding="utf-8")
+    record = json.loads(pdf.with_suffix(".record.json").read_text(encoding="utf-8"))
+    assert record["lang"] == "en"
+    quoted = _corpus_texts(record) + "".join(STUDENT)
+    left = [run for run in HAN.findall(markdown) if run not in quoted]
+    assert not left, left
+    flat = re.sub(r"\s+", " ", pdf_text(pdf))
+    for heading in ("[Title]", "[Objectives]", "[Summary and discussion]", "Page 1 of"):
+        assert heading in flat, heading
+    # the Chinese report beside it is still the course's
+    chinese = next((build_dir / lab_id).glob(f"WA2214014-*-Lab-{lab.number}.md"))
+    assert "[实验名称]" in chinese.read_text(encoding="utf-8")

@@ -35,6 +35,11 @@ class Lang:
     def __call__(self, key: str, **fields: object) -> str:
         return self.messages[key].format(**fields)
 
+    def name(self, text: str) -> str:
+        """A name a run recorded in the course's language (a corpus, a model), in this
+        language: the catalog's ``name."<text>"``, else ``text`` as it is."""
+        return self.messages.get(f"name.{text}", text)
+
     def join(self, items: t.Iterable[object], sep: str = "list") -> str:
         """``items`` joined with the language's separator ``sep.<sep>`` ("，" / ", ")."""
         return self.messages[f"sep.{sep}"].join(str(item) for item in items)

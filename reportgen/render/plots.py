@@ -132,7 +132,9 @@ def by_value(spec: FigureSpec, lab: LabSpec, results: Results) -> Figure:
             for point, run_ids in points(lab, group):
                 xs.append(point[spec.x])
                 ys.append(_mean_metric(results, run_ids, metric))
-            label = f"{name}（{_series_label(spec, i)}）"
+            label = lang(lab.lang)(
+                "plot.series", name=name, series=_series_label(spec, i)
+            )
             ax.plot(xs, ys, styles[i % 4], color=color, marker="o", ms=3, label=label)
     _finish(ax, spec)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3)

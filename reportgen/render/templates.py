@@ -13,6 +13,7 @@ from markupsafe import Markup
 
 from reportgen.errors import RenderError
 from reportgen.lang import DEFAULT_LANG
+from reportgen.lang import lang as lang_of
 from reportgen.paths import TEMPLATES_DIR
 from reportgen.render.context import escape_markdown, format_number
 
@@ -40,6 +41,7 @@ def markdown_env(lang: str = DEFAULT_LANG) -> jinja2.Environment:
     )
     env.filters["num"] = format_number
     env.filters["sentence"] = sentence
+    env.filters["named"] = lang_of(lang).name  # a corpus or model name a run recorded
     return env
 
 

@@ -9,7 +9,7 @@ from reportgen.claims import Claim
 from reportgen.render.context import format_number
 from reportgen.views import Results, final_value, shown_sample
 
-METHODS = ("random", "consecutive")  # the run ids; named by lyrics.<run id>
+METHODS = ("random", "consecutive")  # the run ids, named by their labels
 
 
 @dataclasses.dataclass(frozen=True)
@@ -35,16 +35,12 @@ def view(results: Results) -> LyricsView:
     first = runs["random"]
     vocab_size = int(first.metrics["vocab_size"])
 
-    def named(run_id: str, name: str, **shown: t.Any) -> t.Any:
-        measured = results.metric(run_id, name, **shown)
-        return dataclasses.replace(measured, name=lang(f"lyrics.{run_id}"))
-
     return LyricsView(
         corpus=_corpus(first.metrics),
         max_step=first.params["lr"] * first.params["clip_theta"],
         rows=[
             [
-                lang(f"lyrics.{r}"),
+                results.label(r),
                 final_value(runs[r], "perplexity", lang),
                 format_number(runs[r].metrics.get("train_seconds"), 1),
                 format_number(runs[r].metrics.get("tokens_per_second"), 0),
@@ -65,7 +61,7 @@ def view(results: Results) -> LyricsView:
         },
         curves=[
             judge.curve(
-                lang(f"lyrics.{r}"),
+                results.label(r),
                 runs[r].series.get("perplexity", []),
                 lang("quantity.perplexity"),
                 "epoch",
@@ -73,15 +69,20 @@ def view(results: Results) -> LyricsView:
             for r in METHODS
         ],
         uniform=[
-            judge.against_uniform(named(r, "perplexity"), vocab_size) for r in METHODS
+            judge.against_uniform(results.metric(r, "perplexity"), vocab_size)
+            for r in METHODS
         ],
         sampling=judge.compare(
-            named("consecutive", "perplexity"),
-            named("random", "perplexity"),
+            results.metric("consecutive", "perplexity"),
+            results.metric("random", "perplexity"),
             lang("quantity.final_perplexity"),
         ),
         times=judge.times(
-            named("consecutive", "train_seconds", digits=1, unit=lang("value.seconds")),
-            named("random", "train_seconds", digits=1, unit=lang("value.seconds")),
+            results.metric(
+                "consecutive", "train_seconds", digits=1, unit=lang("value.seconds")
+            ),
+            results.metric(
+                "random", "train_seconds", digits=1, unit=lang("value.seconds")
+            ),
         ),
     )

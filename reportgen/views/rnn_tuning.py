@@ -205,7 +205,7 @@ def _count_row(row: t.Mapping[str, t.Any], lang: Lang) -> list[object]:
     agrees = row["formula_total"] == row["numel"]
     agree = lang("rnn_tuning.agrees" if agrees else "rnn_tuning.disagrees")
     return [
-        row["model"],
+        lang.name(row["model"]),
         *layers,
         row["output"],
         row["formula_total"],

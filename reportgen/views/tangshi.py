@@ -4,6 +4,7 @@ comparison of the three cells."""
 from __future__ import annotations
 
 import dataclasses
+import re
 
 from markupsafe import Markup
 
@@ -42,7 +43,24 @@ class TangshiView:
     fastest: Claim  # the shortest training time
     others: list[CellPoems]  # GRU's and RNN's poems
     losses: str  # the three final losses, "a、b、c"
+    corpus_source: str  # where the poems came from, in the report's language
     seconds: str  # the three training times
+
+
+# how experiments/tangshi.py names a file the user supplied (in the course's language)
+_USER_FILE = re.compile(r"^(?P<file>.*)（用户提供(?:，与(?P<known>.*)一致)?）$")
+
+
+def corpus_source(recorded: str, lang: Lang) -> str:
+    """The corpus line the run recorded, in ``lang``: a shipped corpus by its catalog name,
+    a user's file by its name (and the published corpus its checksum matches)."""
+    user = _USER_FILE.match(recorded)
+    if user is None:
+        return lang.name(recorded)
+    if user["known"] is None:
+        return lang("tangshi.corpus_user", file=user["file"])
+    known = lang.name(user["known"])
+    return lang("tangshi.corpus_user_known", file=user["file"], known=known)
 
 
 def _copied(result: RunResult) -> tuple[int, int]:
@@ -138,6 +156,8 @@ def view(results: Results) -> TangshiView:
         others=[_cell_poems(results, r) for r in CELLS[1:]],
         losses=lang.join((final_value(runs[r], "loss", lang) for r in CELLS), "series"),
         seconds=lang.join(
-            format_number(runs[r].metrics.get("train_seconds"), 1) for r in CELLS
+            (format_number(runs[r].metrics.get("train_seconds"), 1) for r in CELLS),
+            "series",
         ),
+        corpus_source=corpus_source(str(m["corpus"]), lang),
     )
