@@ -9,6 +9,7 @@ import pytest
 import torch
 from conftest import pdf_text, quick_build_of
 
+from reportgen.lang import lang
 from reportgen.paths import DATA_DIR
 from reportgen.store import Store
 from reportgen.text.corpus import Vocab
@@ -25,7 +26,6 @@ from reportgen.text.poems import (
     read_title_content_poems,
 )
 from reportgen.train.sampling import Sampling, generate
-from reportgen.lang import lang
 from reportgen.views.verse import lay_out
 
 ZH = lang("zh")
