@@ -94,6 +94,19 @@ class _MathPreprocessor(Preprocessor):
         return f"![formula]({src}){{: .math-inline }}"
 
 
+_ONE_LINE_DISPLAY = re.compile(r"^\$\$(?=\S)(.+?)(?<=\S)\$\$[ \t]*$", re.M)
+
+
+def display_math_on_own_lines(text: str) -> str:
+    """A display formula written ``$$…$$`` on one line, as three lines (``$$``, the
+    formula, ``$$``): the form GitHub, Typora and this renderer all read as display math.
+    Code fences are left alone."""
+    parts = re.split(r"(^```.*?^```[ \t]*$)", text, flags=re.S | re.M)
+    for i in range(0, len(parts), 2):
+        parts[i] = _ONE_LINE_DISPLAY.sub(r"$$\n\1\n$$", parts[i])
+    return "".join(parts)
+
+
 class _CaptionTreeprocessor(Treeprocessor):
     """Keep each caption with its table or figure: wrap the pair in a div.
 

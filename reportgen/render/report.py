@@ -58,7 +58,7 @@ def render_report(
     content, are written into their folders at once; the ones the new report no longer
     shows are deleted once ``staged`` is committed)."""
     from reportgen.record import sidecar_path
-    from reportgen.render.markdown import to_html
+    from reportgen.render.markdown import display_math_on_own_lines, to_html
     from reportgen.render.math import prune_formulas
     from reportgen.render.pdf_inputs import pdf_is_current, stage_pdf_inputs
     from reportgen.render.templates import html_env, markdown_env
@@ -122,7 +122,7 @@ def render_report(
                     " from the spec."
                 )
             context["cap"] = Captions(files.paths, Numbering(words, known))
-            text = template.render(**context)
+            text = display_math_on_own_lines(template.render(**context))
         except RenderError:
             raise
         except Exception as exc:
