@@ -12,7 +12,7 @@ from pathlib import Path
 import pypdf
 import pytest
 from click.testing import Result
-from conftest import QuickBuild, invoke
+from conftest import QuickBuild, QuickLab, invoke, quick_build_of
 
 from reportgen import signing
 from reportgen.record import ATTACHMENT, read_record, sidecar_path, text_sha256
@@ -281,3 +281,37 @@ def test_a_figure_replaced_beside_the_markdown_is_named(
         in result.output
     )
     assert result.output.count("another picture") == 1  # the others are the record's
+
+
+def test_an_english_report_is_checked_against_its_english_rendering(
+    quick_lab: QuickLab, tmp_path: Path
+) -> None:
+    """The record says the report's language: verify renders it in English again, so an
+    untouched English report agrees, and an edited number in it is still found."""
+    build_dir, _ = quick_lab("lab4")
+    no_notes = str(build_dir / "no-notes.md")
+    quick_build_of("lab4", build_dir, "--lang", "en", "--notes", no_notes)
+    english = build_dir / "lab4" / "en" / "WA2214014-杨跃浙-Lab-4.pdf"
+    to = tmp_path / "handed-in"
+    to.mkdir()
+    for path in (
+        english,
+        english.with_suffix(".md"),
+        sidecar_path(english.with_suffix(".md")),
+    ):
+        shutil.copy(path, to / path.name)
+
+    untouched = verify(to / english.name, tmp_path / "ta", "--epochs", "1")
+    assert "Text: every number the report prints is the one its record gives." in (
+        untouched.output
+    )
+
+    markdown = to / english.with_suffix(".md").name
+    perplexity = (
+        f"{read_record(markdown).runs['gru_deep']['metrics']['perplexity']:,.3f}"
+    )
+    text = markdown.read_text(encoding="utf-8")
+    markdown.write_text(text.replace(perplexity, "1.001"), encoding="utf-8")
+    edited = verify(markdown, tmp_path / "ta", "--epochs", "1")
+    assert edited.exit_code == 1
+    assert f"the record gives {perplexity}, the report prints 1.001" in edited.output
