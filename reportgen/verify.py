@@ -256,7 +256,7 @@ def text_mismatches(
     out_dir = own_dir(scratch, record.lab)
     basename = report_basename(student, lab)
     with StagedFiles() as staged:
-        markdown, pdf, _ = render_report(
+        paths, _ = render_report(
             lab,
             list(record.runs),
             record.results(),
@@ -274,7 +274,7 @@ def text_mismatches(
             record.to_json(),
         )
         staged.commit()
-    again = pdf if report.suffix.lower() == ".pdf" else markdown
+    again = paths["pdf"] if report.suffix.lower() == ".pdf" else paths["md"]
     found = mismatches(numbers_of(pages_of(again)), numbers_of(pages_of(report)))
     return found + figure_mismatches(again, report)
 
