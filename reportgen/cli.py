@@ -296,7 +296,8 @@ class _Commands(click.Group):
 @click.version_option(package_name="reportgen")
 @click.option("-v", "--verbose", is_flag=True, help="Log every step.")
 def main(verbose: bool) -> None:
-    """Train a deep-learning lab's models and render the lab report (Markdown + PDF)."""
+    """Train a deep-learning lab's models and render the lab report (Markdown + PDF; HTML and
+    Word with --format)."""
     _setup_logging(verbose)
 
 
