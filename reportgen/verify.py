@@ -105,6 +105,14 @@ def verify(
     """Check ``report`` (a PDF or a Markdown file reportgen built); see the module docstring."""
     from reportgen.pipeline import build_lock
 
+    if report.suffix.lower() not in (
+        ".pdf",
+        ".md",
+    ):  # an .html or .docx carries no record
+        raise ReportgenError(
+            f"{report.name}: verify reads a report's PDF or Markdown file; verify the"
+            f" {report.stem}.pdf or .md built with it."
+        )
     record = read_record(report)
     found = Verification(record)
     with build_lock(build_dir):

@@ -252,12 +252,14 @@ def test_the_docx_has_the_header_table_headings_captions_code_and_equations(
     )  # highlighted
     with zipfile.ZipFile(path) as z:
         document = z.read("word/document.xml").decode()
-        footer = "".join(
-            z.read(n).decode() for n in z.namelist() if n.startswith("word/footer")
+        footer, header = (
+            "".join(z.read(n).decode() for n in z.namelist() if n.startswith(part))
+            for part in ("word/footer", "word/header")
         )
     assert document.count("<m:oMath>") > 20  # Word equations, not pictures
     assert "\\(" not in document and "\\mathbf" not in document
     assert "NUMPAGES" in footer and "第 " in footer and " 页 共 " in footer
+    assert "快速预览（quick profile）" in header  # on every page, as in the PDF
 
 
 def test_libreoffice_lays_the_docx_out(every_format: Path, tmp_path: Path) -> None:
@@ -286,3 +288,16 @@ def test_libreoffice_lays_the_docx_out(every_format: Path, tmp_path: Path) -> No
     first = reader.pages[0].extract_text()
     assert "学号" in first and "WA2214014" in first
     assert "第 1 页 共" in first
+
+
+def test_verify_names_the_files_it_reads(every_format: Path, tmp_path: Path) -> None:
+    for suffix in ("html", "docx"):
+        result = invoke(
+            "verify", str(every_format / f"{BASENAME}.{suffix}"),
+            "--build-dir", str(tmp_path / "b"),
+        )  # fmt: skip
+        assert result.exit_code == 1
+        assert result.output == (
+            f"Error: {BASENAME}.{suffix}: verify reads a report's PDF or Markdown file;"
+            f" verify the {BASENAME}.pdf or .md built with it.\n"
+        )

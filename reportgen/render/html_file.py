@@ -33,32 +33,48 @@ def inline_images(
 ) -> str:
     """``html`` with each ``<img src>`` that names a file of ``base_dir`` replaced by a
     ``data:`` URI; any other source (a URL, a path out of the folder) is a RenderError."""
-    import html as html_lib
-
-    from reportgen.safety import read_own_file
-
     cache: dict[str, str] = {}  # a formula used twice is read once
 
-    def data_uri(match: re.Match[str]) -> str:
-        src = html_lib.unescape(match.group(2))
+    def data_uri(src: str) -> str:
         if src.startswith("data:"):
-            return match.group(0)
+            return src
         if src not in cache:
-            path = base_dir / src
-            media = MEDIA_TYPES.get(path.suffix.lower())
-            if "://" in src or media is None:
-                raise RenderError(f"HTML report: cannot inline the image {src!r}.")
-            before_file(path.resolve())
-            try:
-                data = read_own_file(path, base_dir, MAX_IMAGE_BYTES)
-            except (OSError, ValueError) as exc:
-                raise RenderError(
-                    f"HTML report: cannot inline the image {src!r}: {exc}."
-                ) from None
+            data, media = read_image(src, base_dir, before_file)
             cache[src] = f"data:{media};base64,{base64.b64encode(data).decode()}"
-        return match.group(1) + cache[src] + match.group(3)
+        return cache[src]
 
-    return _SRC.sub(data_uri, html)
+    return replace_images(html, data_uri)
+
+
+def replace_images(html: str, new_src: t.Callable[[str], str]) -> str:
+    """``html`` with the ``src`` of every ``<img>`` replaced by ``new_src(src)``."""
+    import html as html_lib
+
+    def replaced(match: re.Match[str]) -> str:
+        src = new_src(html_lib.unescape(match.group(2)))
+        return match.group(1) + html_lib.escape(src) + match.group(3)
+
+    return _SRC.sub(replaced, html)
+
+
+def read_image(
+    src: str,
+    base_dir: Path,
+    before_file: t.Callable[[Path], None] = lambda path: None,
+) -> tuple[bytes, str]:
+    """The bytes and media type of the image ``src`` of ``base_dir``: a file inside it, read
+    as reportgen reads its own data (no link out, a regular file, bounded)."""
+    from reportgen.safety import read_own_file
+
+    path = base_dir / src
+    media = MEDIA_TYPES.get(path.suffix.lower())
+    if "://" in src or src.startswith("data:") or media is None:
+        raise RenderError(f"Cannot use the image {src!r} in a report file.")
+    before_file(path.resolve())
+    try:
+        return read_own_file(path, base_dir, MAX_IMAGE_BYTES), media
+    except (OSError, ValueError) as exc:
+        raise RenderError(f"Cannot use the image {src!r}: {exc}.") from None
 
 
 def screen_css() -> str:

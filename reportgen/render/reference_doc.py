@@ -21,7 +21,7 @@ MONO = ("DejaVu Sans Mono", "Noto Sans CJK SC")
 CODE_SHADING = "F3F3F3"
 # the course's footer: 第 N 页 共 M 页 (an English report passes "Page ", " of ", "")
 CHINESE_FOOTER = ("第 ", " 页 共 ", " 页")
-_VERSION = b"2"  # bump when the patching below changes
+_VERSION = b"3"  # bump when the patching below changes
 
 
 def reference_doc(
@@ -29,8 +29,10 @@ def reference_doc(
     pandoc: str,
     footer: tuple[str, str, str] = CHINESE_FOOTER,
     east_asian_language: str = "zh-CN",
+    banner: str | None = None,
 ) -> Path:
-    """The reference document for this pandoc, ``footer`` and language of the CJK text,
+    """The reference document for this pandoc, ``footer``, language of the CJK text and
+    ``banner`` (a red line at the top of every page, as the PDF's quick-profile warning),
     made once into ``cache_dir``."""
     from reportgen.store import write_atomic_with
 
@@ -40,17 +42,20 @@ def reference_doc(
         check=True,
         timeout=60,
     ).stdout
-    words = "\0".join([*footer, east_asian_language]).encode()
+    words = "\0".join([*footer, east_asian_language, banner or ""]).encode()
     key = hashlib.sha256(_VERSION + default + words)
     path = cache_dir / f"reference-{key.hexdigest()[:16]}.docx"
     if not path.is_file():
-        data = patched(default, footer, east_asian_language)
+        data = patched(default, footer, east_asian_language, banner)
         write_atomic_with(path, lambda f: f.write(data))
     return path
 
 
 def patched(
-    default: bytes, footer: tuple[str, str, str], east_asian_language: str
+    default: bytes,
+    footer: tuple[str, str, str],
+    east_asian_language: str,
+    banner: str | None = None,
 ) -> bytes:
     """``default`` (a reference.docx) with the report's fonts, page and footer."""
     import docx
@@ -90,6 +95,15 @@ def patched(
     section.top_margin, section.bottom_margin = Mm(22), Mm(20)
     section.left_margin, section.right_margin = Mm(20), Mm(20)
     _page_footer(section.footer.paragraphs[0], footer)
+    if banner:
+        line = section.header.paragraphs[0]
+        line.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        run = line.add_run(banner)
+        run.bold = True
+        run.font.size = Pt(9)
+        run.font.color.rgb = RGBColor(0xB0, 0x00, 0x20)
+        _set_fonts(run._element.get_or_add_rPr(), SANS)
+    _quote_style(styles["BlockText"])
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()
@@ -154,6 +168,25 @@ def _source_code_style(doc: t.Any) -> t.Any:
     shading.set(_w("fill"), CODE_SHADING)
     style.element.get_or_add_pPr().insert_element_before(shading, *_AFTER_SHADING)
     return style
+
+
+def _quote_style(style: t.Any) -> None:
+    """Block quotes (the preview warning, the placeholder) as in the PDF: a red rule on
+    the left, a pale red ground."""
+    from docx.oxml import OxmlElement
+
+    properties = style.element.get_or_add_pPr()
+    borders = OxmlElement("w:pBdr")
+    left = OxmlElement("w:left")
+    for attribute, value in (("val", "single"), ("sz", "24"), ("space", "8")):
+        left.set(_w(attribute), value)
+    left.set(_w("color"), "C0392B")
+    borders.append(left)
+    properties.insert_element_before(borders, "w:shd", *_AFTER_SHADING)
+    shading = OxmlElement("w:shd")
+    for attribute, value in (("val", "clear"), ("color", "auto"), ("fill", "FDF2F0")):
+        shading.set(_w(attribute), value)
+    properties.insert_element_before(shading, *_AFTER_SHADING)
 
 
 def _page_footer(paragraph: t.Any, words: tuple[str, str, str]) -> None:

@@ -185,12 +185,12 @@ def render_report(
             from reportgen.render.reference_doc import reference_doc
 
             reference = reference_doc(
-                own_dir(out_dir.parent, "cache", "pandoc"), find_pandoc()
+                own_dir(out_dir.parent, "cache", "pandoc"),
+                find_pandoc(),
+                banner=None if profile == "course" else QUICK_BANNER,
             )
-            tex_body = inline_images(
-                to_html(text, out_dir / MATH_DIR, tex=True), out_dir
-            )
-            write_docx(tex_body, reference, staged.temp_for(paths["docx"]))
+            tex_body = to_html(text, out_dir / MATH_DIR, tex=True)
+            write_docx(tex_body, out_dir, reference, staged.temp_for(paths["docx"]))
     staged.after_commit(lambda: remove_old_figures(files))
     staged.after_commit(lambda: prune_formulas(out_dir / MATH_DIR, body))
     return paths, warnings
