@@ -49,6 +49,8 @@ class Manifest:
     chosen: dict[str, dict[str, t.Any]] = dataclasses.field(default_factory=dict)
     corpus: str | None = None  # --corpus (absolute path), to plan the same runs again
     lang: str = DEFAULT_LANG  # --lang: the report's language
+    # every file of the report (names, beside the PDF); a manifest without: .md, .pdf
+    files: list[str] = dataclasses.field(default_factory=list)
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), ensure_ascii=False, indent=1)
@@ -82,6 +84,7 @@ _SHAPE: Shape = {
     "chosen": dict,
     "corpus": (str, type(None)),
     "lang": str,
+    "files": list,
 }
 _RUN_SHAPE: Shape = {"key": str, "status": str, "diverged_at": (int, type(None))}
 
@@ -94,7 +97,9 @@ def read_manifest(
     path = manifest_path(build_dir, lab_id, student_id, lang)
     try:
         data = json.loads(read_own_file(path, build_dir, limits.MANIFEST_BYTES))
-        check_fields(data, _SHAPE, optional=("seeds", "chosen", "corpus", "lang"))
+        check_fields(
+            data, _SHAPE, optional=("seeds", "chosen", "corpus", "lang", "files")
+        )
         if data.get("lang", lang) != lang:
             raise ValueError("a manifest of another language")
         for state in data["runs"].values():
@@ -104,6 +109,9 @@ def read_manifest(
                 ("diverged", False),
             ) or not 0 <= (state["diverged_at"] or 0) <= INT_LIMIT:
                 raise ValueError("a run's status is not one a build writes")
+        files = data.get("files", [])
+        if not all(isinstance(f, str) and f == Path(f).name != ".." for f in files):
+            raise ValueError("a report file is not a file name")
         if not all(isinstance(o, str) for o in data["overrides"]):
             raise ValueError("an override is not text")
         if not all(isinstance(v, str) for v in data["student"].values()):
@@ -116,7 +124,7 @@ def read_manifest(
         if seeds is not None and not 1 <= seeds <= limits.SEEDS:
             raise ValueError("seeds out of range")
         texts = [data["lab"], data["notes_path"], data["pdf"], *data["overrides"]]
-        texts += [*data["student"].values(), *data["runs"]]
+        texts += [*data["student"].values(), *data["runs"], *files]
         if any(refused_character(text) for text in texts):  # no escapes to the terminal
             raise ValueError("a control or formatting character")
     except (
@@ -216,8 +224,29 @@ def findings(
             found.append(
                 Finding(True, f"Run {run_id} diverged at step {state['diverged_at']}.")
             )
-    if built and not Path(manifest.pdf).is_file():
-        found.append(Finding(True, f"The PDF {manifest.pdf} is missing: rebuild."))
+    return found + _file_findings(manifest, built)
+
+
+def _file_findings(manifest: Manifest, built: bool) -> list[Finding]:
+    """Each file the build wrote that is gone (``built``: once it is written); a report
+    file of another format beside them that the build did not write (an earlier build's,
+    which may show other results)."""
+    found = []
+    pdf = Path(manifest.pdf)
+    for path in [pdf.parent / name for name in manifest.files] or [pdf]:
+        if built and not path.is_file():
+            kind = "PDF" if path.suffix == ".pdf" else "report file"
+            found.append(Finding(True, f"The {kind} {path} is missing: rebuild."))
+    for suffix in (".pdf", ".html", ".docx"):
+        older = pdf.with_suffix(suffix)
+        if manifest.files and older.name not in manifest.files and older.is_file():
+            found.append(
+                Finding(
+                    False,
+                    f"{older} is an earlier build's: this one wrote no"
+                    f" {suffix[1:]} (--format). Delete it or build with that format.",
+                )
+            )
     return found
 
 

@@ -39,6 +39,11 @@ corpus_help = (
     "Your own corpus (UTF-8 .txt, or a .zip holding one), for labs that take one."
 )
 device_help = "Where to train: auto (CUDA when present), cpu or cuda."
+format_help = (
+    "Report formats: md, pdf, html, docx; repeat the option or give a comma list"
+    " (--format pdf,docx). Default: md,pdf, or [build] format in reportgen.toml."
+    " The Markdown is always written."
+)
 
 
 class OverrideType(click.ParamType):  # type: ignore[type-arg]
@@ -150,9 +155,52 @@ def _student_id(value: str | None, profile: dict[str, t.Any]) -> str:
     return sid
 
 
+def _formats_option(
+    ctx: click.Context, param: click.Parameter, value: tuple[str, ...]
+) -> tuple[str, ...] | None:
+    """``--format`` values, parsed (None when not given: reportgen.toml or the default)."""
+    from reportgen.render.formats import parse_formats
+
+    try:
+        return parse_formats(value) if value else None
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), ctx, param) from None
+
+
+def _formats(
+    given: tuple[str, ...] | None, settings: dict[str, t.Any]
+) -> tuple[str, ...]:
+    """``--format``, else ``[build] format`` of reportgen.toml (a comma list or a list of
+    names), else md,pdf."""
+    from reportgen.render.formats import DEFAULT_FORMATS, parse_formats
+
+    if given is not None:
+        return given
+    build = settings.get("build", {})
+    chosen = build.get("format", DEFAULT_FORMATS) if isinstance(build, dict) else None
+    if isinstance(chosen, str):
+        chosen = [chosen]
+    hint = f"[build] format in {PROFILE_FILE}"
+    if not isinstance(chosen, (list, tuple)) or not all(
+        isinstance(c, str) for c in chosen
+    ):
+        raise click.BadParameter("must be a list of format names.", param_hint=hint)
+    try:
+        return parse_formats(chosen)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint=hint) from None
+
+
 def _load_student_profile() -> dict[str, t.Any]:
-    """``[student]`` of ``reportgen.toml`` in the project folder: an input file like the notes
-    (inside the project once links are resolved, at most PROFILE_BYTES), parsed as data."""
+    """``[student]`` of ``reportgen.toml`` (see :func:`_load_settings`)."""
+    student = _load_settings().get("student", {})
+    return student if isinstance(student, dict) else {}
+
+
+def _load_settings() -> dict[str, t.Any]:
+    """``reportgen.toml`` in the project folder: an input file like the notes (inside the
+    project once links are resolved, at most PROFILE_BYTES), parsed as data. Its tables:
+    ``[student]`` (id, name, major) and ``[build]`` (format)."""
     from reportgen.safety import Roots, input_file
 
     try:
@@ -179,8 +227,7 @@ def _load_student_profile() -> dict[str, t.Any]:
         raise click.ClickException(
             f"Malformed {PROFILE_FILE}: {str(exc)[:200]}."
         ) from None
-    student = data.get("student", {})
-    return student if isinstance(student, dict) else {}
+    return data
 
 
 class _EchoHandler(logging.Handler):
@@ -260,7 +307,8 @@ LANG_OPTION = click.option(
 @click.version_option(package_name="reportgen")
 @click.option("-v", "--verbose", is_flag=True, help="Log every step.")
 def main(verbose: bool) -> None:
-    """Train a deep-learning lab's models and render the lab report (Markdown + PDF)."""
+    """Train a deep-learning lab's models and render the lab report (Markdown + PDF; HTML and
+    Word with --format)."""
     _setup_logging(verbose)
 
 
@@ -300,6 +348,14 @@ def main(verbose: bool) -> None:
     is_flag=True,
     help="Write no report while the submission check finds a blocker.",
 )
+@click.option(
+    "--format",
+    "formats",
+    multiple=True,
+    metavar="FORMATS",
+    callback=_formats_option,
+    help=format_help,
+)
 @interrupts_raise()  # Ctrl-C or SIGTERM at any moment: one line, exit 130
 def build(
     lab_id: str,
@@ -318,6 +374,7 @@ def build(
     corpus: Path | None,
     force: bool,
     strict: bool,
+    formats: tuple[str, ...] | None,
 ) -> None:
     """Build the report for LAB (default lab4): train what is not cached, then render."""
     from reportgen.lab import load_lab
@@ -325,7 +382,11 @@ def build(
     from reportgen.pipeline import build as run_build
     from reportgen.render.context import Student
 
-    student_profile = _load_student_profile()
+    settings = _load_settings()
+    student_profile = settings.get("student", {})
+    if not isinstance(student_profile, dict):
+        student_profile = {}
+    chosen_formats = _formats(formats, settings)
     sid = _student_id(student_id, student_profile)
     student = Student(
         sid,
@@ -348,6 +409,7 @@ def build(
         force=force,
         strict=strict,
         corpus=corpus,
+        formats=chosen_formats,
     )
     outcome = run_build(lab, options)
     click.echo(f"Runs: {outcome.summary.line()}.", err=True)
@@ -359,11 +421,17 @@ def build(
             click.echo(f"  {label}: {', '.join(files)}", err=True)
     for warning in outcome.warnings:
         click.echo(f"Warning: {warning}", err=True)
-    click.echo(f"Report: {outcome.pdf}", err=True)
-    click.echo(f"        {outcome.markdown}", err=True)
+    for i, path in enumerate(_shown_first(outcome.files)):
+        click.echo(f"{'Report: ' if i == 0 else ' ' * 8}{path}", err=True)
     click.echo(f"Built in {outcome.seconds:.1f} s.", err=True)
     _echo_findings(outcome.findings)
     program.STATE.finished = True  # a signal from now on finds the work done
+
+
+def _shown_first(files: dict[str, Path]) -> list[Path]:
+    """The report's files, the one to hand in first: PDF, Word, HTML, then the Markdown."""
+    order = ["pdf", "docx", "html", "md", "record"]
+    return [files[kind] for kind in sorted(files, key=order.index)]
 
 
 def _echo_findings(found: t.Sequence[t.Any]) -> None:
@@ -418,6 +486,10 @@ def check(lab_id: str, student_id: str | None, lang: str, build_dir: Path) -> No
     ]
     manifest = dataclasses.replace(manifest, pdf=str(pdf))
     found = findings(manifest, planned, lab, unverified=unverified)
+    for i, name in enumerate(
+        manifest.files
+    ):  # the files this build wrote (checked names)
+        click.echo(f"{'Report: ' if i == 0 else ' ' * 8}{pdf.parent / name}", err=True)
     _echo_findings(found)
     if any(f.blocking for f in found):
         raise SystemExit(1)

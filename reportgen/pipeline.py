@@ -79,12 +79,13 @@ class BuildOptions:
     corpus: Path | None = None  # a user corpus, for labs whose experiments take one
     # refuse to write the report while the submission check finds blockers
     strict: bool = False
+    # the report's formats (reportgen.render.report.FORMATS); the Markdown is always written
+    formats: tuple[str, ...] = ("md", "pdf")
 
 
 @dataclasses.dataclass(frozen=True)
 class BuildOutcome:
-    markdown: Path
-    pdf: Path
+    files: dict[str, Path]  # every file of the report, by format (report_files)
     summary: ExecutionSummary
     warnings: tuple[str, ...]
     findings: tuple[Finding, ...]  # the submission check of this report
@@ -159,6 +160,10 @@ def build(lab: LabSpec, options: BuildOptions) -> BuildOutcome:
 
     started = time.perf_counter()
     require_device(options.device)  # before anything else, even when nothing must train
+    if "docx" in options.formats:
+        from reportgen.render.docx import find_pandoc
+
+        find_pandoc()  # a missing pandoc fails now, not after the training
     report_basename(options.student, lab)  # a name too long to be a file fails now
     roots = Roots.of(options.build_dir)  # where input files may come from
     store = Store(options.build_dir / "cache")
@@ -347,6 +352,7 @@ def _render_stage(
         has_notes=notes_text is not None,
         pdf=str(out_dir / (report_basename(options.student, lab) + ".pdf")),
         runs=run_states(results),
+        files=[path.name for path in report_files_of(lab, options).values()],
         seeds=options.seeds,
         chosen=chosen,
         corpus=str(options.corpus.resolve()) if options.corpus else None,
@@ -356,16 +362,15 @@ def _render_stage(
     found = findings(manifest, keys, lab, built=False, unverified=unverified)
     if options.strict and any(f.blocking for f in found):
         raise SubmissionBlocked(found)
-    # the .md, the .pdf and the manifest are replaced together: all new or all old
+    # the report's files and the manifest are replaced together: all new or all old
     with StagedFiles() as staged:
-        markdown_path, pdf_path, warnings = render(
+        paths, warnings = render(
             lab, list(keys), results, chosen, options, notes, out_dir, staged, record
         )
         write_manifest(staged, options.build_dir, manifest)
         staged.commit()
     return BuildOutcome(
-        markdown_path,
-        pdf_path,
+        paths,
         stages.summary,
         tuple(warnings),
         tuple(found),
@@ -391,9 +396,10 @@ def render(
     out_dir: Path,
     staged: StagedFiles,
     record: str,
-) -> tuple[Path, Path, list[str]]:
-    """Figures, Markdown, HTML and PDF from stored results, staged in ``staged``, with the
-    report's ``record`` beside the Markdown and inside the PDF. Imports no torch."""
+) -> tuple[dict[str, Path], list[str]]:
+    """Figures, Markdown and the formats of ``options`` from stored results, staged in
+    ``staged``, with the report's ``record`` beside the Markdown and inside the PDF.
+    Imports no torch."""
     from reportgen.render.report import render_report
 
     own_dir(options.build_dir, *out_dir.relative_to(options.build_dir).parts)
@@ -411,6 +417,17 @@ def render(
         basename,
         staged,
         record,
+        options.formats,
+    )
+
+
+def report_files_of(lab: LabSpec, options: BuildOptions) -> dict[str, Path]:
+    """The files the build of ``lab`` with ``options`` writes, by format."""
+    from reportgen.render.report import report_files
+
+    basename = report_basename(options.student, lab)
+    return report_files(
+        report_dir(options.build_dir, lab.id, lab.lang), basename, options.formats
     )
 
 
@@ -459,9 +476,6 @@ def _preflight(
 ) -> None:
     """What rendering would refuse, asked before any training (see reportgen.preflight);
     ``runs``: the params of the runs planned (or stored), by run id."""
-    from reportgen.record import sidecar_path
-    from reportgen.render.report import report_paths
-
     out_dir = report_dir(options.build_dir, lab.id, lab.lang)
     student = options.student
     fields = {
@@ -470,11 +484,8 @@ def _preflight(
         "--major": student.major,
         "--date": report_date(options),
     }
-    markdown, pdf = report_paths(out_dir, report_basename(student, lab))
     outputs = [
-        markdown,
-        sidecar_path(markdown),
-        pdf,
+        *report_files_of(lab, options).values(),
         manifest_path(options.build_dir, lab.id, student.id, lab.lang),
     ]
     texts = [*fields.items(), *spec_texts(lab)]

@@ -1,4 +1,5 @@
-"""Files replaced as one unit: the report's .md, .pdf and manifest are all new or all old.
+"""Files replaced as one unit: the report's files (.md, and .pdf, .html, .docx as asked) and
+its manifest are all new or all old.
 
 Each file is written to a hidden temp file beside its target; only when every one of them
 is written does :meth:`StagedFiles.commit` rename them into place, in the order they were

@@ -105,6 +105,14 @@ def verify(
     """Check ``report`` (a PDF or a Markdown file reportgen built); see the module docstring."""
     from reportgen.pipeline import build_lock
 
+    if report.suffix.lower() not in (
+        ".pdf",
+        ".md",
+    ):  # an .html or .docx carries no record
+        raise ReportgenError(
+            f"{report.name}: verify reads a report's PDF or Markdown file; verify the"
+            f" {report.stem}.pdf or .md built with it."
+        )
     record = read_record(report)
     found = Verification(record)
     with build_lock(build_dir):
@@ -257,7 +265,7 @@ def text_mismatches(
     out_dir = own_dir(scratch, record.lab)
     basename = report_basename(student, lab)
     with StagedFiles() as staged:
-        markdown, pdf, _ = render_report(
+        paths, _ = render_report(
             lab,
             list(record.runs),
             record.results(),
@@ -275,7 +283,7 @@ def text_mismatches(
             record.to_json(),
         )
         staged.commit()
-    again = pdf if report.suffix.lower() == ".pdf" else markdown
+    again = paths["pdf"] if report.suffix.lower() == ".pdf" else paths["md"]
     found = mismatches(numbers_of(pages_of(again)), numbers_of(pages_of(report)))
     return found + figure_mismatches(again, report)
 

@@ -7,8 +7,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # System packages: CJK fonts with real bold (headings), HarfBuzz subsetting for WeasyPrint,
-# poppler-utils (pdftotext/pdftoppm) for checks. See docs/decisions.md.
-APT_PACKAGES=(fonts-noto-cjk fonts-dejavu-core libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 poppler-utils)
+# poppler-utils (pdftotext/pdftoppm) for checks, pandoc for --format docx. See
+# docs/decisions.md. With --test: headless Chromium and its driver (the HTML report is opened
+# in a real browser) and LibreOffice Writer with its formula module (the Word report is laid
+# out to PDF; without libreoffice-math-nogui its equations come out blank).
+APT_PACKAGES=(fonts-noto-cjk fonts-dejavu-core libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 poppler-utils pandoc)
+[ "${1:-}" = "--test" ] && APT_PACKAGES+=(chromium chromium-driver libreoffice-writer-nogui libreoffice-math-nogui)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -1,5 +1,9 @@
 """Markdown to safe HTML: tables, highlighted code, formulas as SVG images, numbered captions.
 
+``tex=True`` (for pandoc, reportgen.render.docx) keeps formulas as TeX in
+``<span class="math inline">\\(…\\)</span>`` (``display``: ``\\[…\\]``) and code as plain
+``<pre><code class="language-python">``, which pandoc reads as math and code blocks.
+
 Raw HTML in Markdown is switched off (it is escaped, not passed through) and the result is
 sanitised with an nh3 allow-list, so neither the student's notes nor their name can inject
 markup, scripts, or links to local files.
@@ -9,6 +13,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as etree
+from html import escape
 from pathlib import Path
 
 import markdown
@@ -68,9 +73,10 @@ class _MathPreprocessor(Preprocessor):
     BLOCK = re.compile(r"^\$\$\s*\n?(.+?)\n?\s*\$\$\s*$", re.S | re.M)
     INLINE = re.compile(r"(?<![\\$\w])\$(?!\s)([^$\n]+?)(?<!\s)\$(?![\w$])")
 
-    def __init__(self, md: markdown.Markdown, math_dir: Path) -> None:
+    def __init__(self, md: markdown.Markdown, math_dir: Path, tex: bool) -> None:
         super().__init__(md)
         self.math_dir = math_dir
+        self.tex = tex
 
     def run(self, lines: list[str]) -> list[str]:
         text = "\n".join(lines)
@@ -87,6 +93,14 @@ class _MathPreprocessor(Preprocessor):
         return "".join(parts).split("\n")
 
     def _image(self, latex: str, display: bool) -> str:
+        if self.tex:  # stashed: Markdown leaves it alone, nh3 escapes nothing in it
+            kind, left, right = "inline", r"\(", r"\)"
+            if display:
+                kind, left, right = "display", r"\[", r"\]"
+            tex = escape(latex.strip())
+            span = f'<span class="math {kind}">{left}{tex}{right}</span>'
+            placeholder = self.md.htmlStash.store(span)
+            return f"\n\n{placeholder}\n\n" if display else placeholder
         name = formula_svg(latex.strip(), self.math_dir, display)
         src = f"{self.math_dir.name}/{name}"
         if display:
@@ -228,15 +242,18 @@ class _DepthProbe(Treeprocessor):
 class ReportExtension(Extension):
     """The report's Markdown; ``math_dir=None`` leaves formulas as text (for :func:`depth`)."""
 
-    def __init__(self, math_dir: Path | None) -> None:
+    def __init__(self, math_dir: Path | None, tex: bool = False) -> None:
         super().__init__()
         self.math_dir = math_dir
+        self.tex = tex
 
     def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 (Markdown's API name)
         md.preprocessors.deregister("html_block")  # raw HTML blocks become escaped text
         md.inlinePatterns.deregister("html")  # and so do inline tags
         if self.math_dir is not None:
-            md.preprocessors.register(_MathPreprocessor(md, self.math_dir), "math", 25)
+            md.preprocessors.register(
+                _MathPreprocessor(md, self.math_dir, self.tex), "math", 25
+            )
         md.treeprocessors.register(_CaptionTreeprocessor(md), "captions", 5)
         md.treeprocessors.register(_PoemGroupTreeprocessor(md), "poems", 4)
         # after the inline patterns (20): code spans are <code> elements by then
@@ -244,9 +261,10 @@ class ReportExtension(Extension):
         md.postprocessors.register(_CodeLinePostprocessor(md), "code_lines", 5)
 
 
-def to_html(text: str, math_dir: Path) -> str:
-    """Convert report Markdown to sanitised HTML; formula SVGs are written to ``math_dir``."""
-    html = _converter(math_dir).convert(text)
+def to_html(text: str, math_dir: Path, tex: bool = False) -> str:
+    """Convert report Markdown to sanitised HTML; formula SVGs are written to ``math_dir``
+    (``tex``: formulas stay TeX and code is not highlighted, for pandoc)."""
+    html = _converter(math_dir, tex).convert(text)
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,
@@ -267,7 +285,7 @@ def depth(text: str) -> int:
     return probe.deepest
 
 
-def _converter(math_dir: Path | None) -> markdown.Markdown:
+def _converter(math_dir: Path | None, tex: bool = False) -> markdown.Markdown:
     return markdown.Markdown(
         extensions=[
             "tables",
@@ -275,7 +293,7 @@ def _converter(math_dir: Path | None) -> markdown.Markdown:
             "attr_list",
             "sane_lists",
             "codehilite",
-            ReportExtension(math_dir),
+            ReportExtension(math_dir, tex),
         ],
         extension_configs={
             "codehilite": {
@@ -285,6 +303,7 @@ def _converter(math_dir: Path | None) -> markdown.Markdown:
                 "linenos": "inline",
                 "linespans": "line",
                 "pygments_formatter": ListingFormatter,
+                "use_pygments": not tex,
             }
         },
         output_format="html",

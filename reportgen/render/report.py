@@ -30,6 +30,7 @@ from reportgen.render.figures import (
     figure_files,
     remove_old_figures,
 )
+from reportgen.render.formats import DEFAULT_FORMATS, FORMATS
 from reportgen.safety import own_dir
 from reportgen.staged import StagedFiles
 from reportgen.store import RunResult
@@ -52,12 +53,14 @@ def render_report(
     basename: str,
     staged: StagedFiles,
     record: str,
-) -> tuple[Path, Path, list[str]]:
-    """Stage ``<basename>.md`` (with ``record`` beside it) and ``<basename>.pdf`` (with
-    ``record`` attached) of ``out_dir`` in ``staged`` (figures and formulas, named by
-    content, are written into their folders at once; the ones the new report no longer
-    shows are deleted once ``staged`` is committed)."""
-    from reportgen.record import sidecar_path
+    formats: t.Collection[str] = DEFAULT_FORMATS,
+) -> tuple[dict[str, Path], list[str]]:
+    """Stage the report's files of ``out_dir`` in ``staged``: ``<basename>.md`` with
+    ``record`` beside it, always, and the ``formats`` asked for of .pdf (``record``
+    attached), .html and .docx (see :func:`report_files`, which names them). Figures and
+    formulas, named by content, are written into their folders at once; the ones the new
+    report no longer shows are deleted once ``staged`` is committed."""
+    from reportgen.render.html_file import inline_images, screen_css
     from reportgen.render.markdown import display_math_on_own_lines, to_html
     from reportgen.render.math import prune_formulas
     from reportgen.render.pdf_inputs import pdf_is_current, stage_pdf_inputs
@@ -136,32 +139,39 @@ def render_report(
                 " stored result under the build folder's cache/ was edited, build with"
                 " --force to train every run again."
             ) from exc
-        markdown_path, pdf_path = report_paths(out_dir, basename)
-        staged.write(markdown_path, text)
-        staged.write(sidecar_path(markdown_path), record)
+        paths = report_files(out_dir, basename, formats)
+        staged.write(paths["md"], text)
+        staged.write(paths["record"], record)
 
         body = to_html(text, own_dir(out_dir, MATH_DIR))
         css = (TEMPLATES_DIR / "report.css").read_text(encoding="utf-8")
-        html = (
-            html_env()
-            .get_template("report.html.j2")
-            .render(
-                body=Markup(body),
-                css=Markup(css),
-                title=f"{student.id} {lab.title}",
-                quick=profile != "course",
-                words={
-                    key.removeprefix("page."): value
-                    for key, value in words.messages.items()
-                    if key.startswith("page.")
-                },
+        page_words = {
+            key.removeprefix("page."): value
+            for key, value in words.messages.items()
+            if key.startswith("page.")
+        }
+
+        def page(screen_css: str) -> str:
+            return (
+                html_env()
+                .get_template("report.html.j2")
+                .render(
+                    body=Markup(body),
+                    css=Markup(css),
+                    title=f"{student.id} {lab.title}",
+                    quick=profile != "course",
+                    words=page_words,
+                    screen_css=Markup(screen_css),
+                )
             )
-        )
+
+        html = page("")
+        pdf_path = paths.get("pdf")
         # a figure being drawn has a new file name, so the HTML and the PDF change with it
-        new_pdf = bool(files.missing) or not pdf_is_current(
-            pdf_path, html, record, out_dir
+        new_pdf = pdf_path is not None and (
+            bool(files.missing) or not pdf_is_current(pdf_path, html, record, out_dir)
         )
-        if new_pdf:
+        if new_pdf and pdf_path is not None:
             from reportgen.render.pdf import write_pdf  # imports WeasyPrint
 
             tmp_pdf = staged.temp_for(pdf_path)
@@ -173,11 +183,48 @@ def render_report(
                 figures.wait()  # a figure's own error explains the failure best
                 raise
         figures.wait()
-        if new_pdf:  # its inputs' digest covers the figures, all drawn by now
+        if new_pdf and pdf_path is not None:  # its inputs' digest covers the figures
             stage_pdf_inputs(staged, pdf_path, html, record, out_dir)
+        if "html" in paths:
+            staged.write(paths["html"], inline_images(page(screen_css()), out_dir))
+        if "docx" in paths:
+            from reportgen.render.docx import find_pandoc, write_docx
+            from reportgen.render.reference_doc import reference_doc
+
+            reference = reference_doc(
+                own_dir(out_dir.parent, "cache", "pandoc"),
+                find_pandoc(),
+                footer=(
+                    words("page.footer_before"),
+                    words("page.footer_middle"),
+                    words("page.footer_after"),
+                ),
+                banner=None if profile == "course" else words("page.quick_banner"),
+            )
+            tex_body = to_html(text, out_dir / MATH_DIR, tex=True)
+            write_docx(tex_body, out_dir, reference, staged.temp_for(paths["docx"]))
     staged.after_commit(lambda: remove_old_figures(files))
     staged.after_commit(lambda: prune_formulas(out_dir / MATH_DIR, body))
-    return markdown_path, pdf_path, warnings
+    return paths, warnings
+
+
+def report_files(
+    out_dir: Path, basename: str, formats: t.Collection[str] = DEFAULT_FORMATS
+) -> dict[str, Path]:
+    """The files a build writes, by format: "md" and its "record" (reportgen.record) always,
+    then each of "pdf", "html", "docx" in ``formats``.
+
+    The Markdown is written whatever ``formats`` says: it is the text every other format is
+    made from, costs milliseconds, and with its record beside it keeps every build
+    verifiable (``reportgen verify`` reads a PDF or a Markdown file, not HTML or Word)."""
+    from reportgen.record import sidecar_path
+
+    markdown = out_dir / f"{basename}.md"
+    paths = {"md": markdown, "record": sidecar_path(markdown)}
+    for kind in FORMATS[1:]:
+        if kind in formats:
+            paths[kind] = out_dir / f"{basename}.{kind}"
+    return paths
 
 
 def report_paths(out_dir: Path, basename: str) -> tuple[Path, Path]:
