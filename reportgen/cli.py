@@ -200,7 +200,7 @@ def _load_student_profile() -> dict[str, t.Any]:
 def _load_settings() -> dict[str, t.Any]:
     """``reportgen.toml`` in the project folder: an input file like the notes (inside the
     project once links are resolved, at most PROFILE_BYTES), parsed as data. Its tables:
-    ``[student]`` (id, name, major) and ``[build]`` (format)."""
+    ``[student]`` (id, name, major) and ``[build]`` (format, lang)."""
     from reportgen.safety import Roots, input_file
 
     try:
@@ -296,11 +296,24 @@ class _Commands(click.Group):
 LANG_OPTION = click.option(
     "--lang",
     type=click.Choice(LANGS),
-    default=DEFAULT_LANG,
-    show_default=True,
     help="The report's language: zh (the course's) or en (the English d2l book's terms);"
-    " an English report goes to <build>/<lab>/en/.",
+    " an English report goes to <build>/<lab>/en/. Default: zh, or [build] lang in"
+    " reportgen.toml.",
 )
+
+
+def _lang(given: str | None, settings: dict[str, t.Any]) -> str:
+    """``--lang``, else ``[build] lang`` of reportgen.toml, else the course's."""
+    if given is not None:
+        return given
+    build = settings.get("build", {})
+    chosen = build.get("lang", DEFAULT_LANG) if isinstance(build, dict) else None
+    if chosen not in LANGS:
+        raise click.BadParameter(
+            f"expected one of {', '.join(LANGS)}, got {chosen!r}.",
+            param_hint=f"[build] lang in {PROFILE_FILE}",
+        )
+    return t.cast(str, chosen)
 
 
 @click.group(cls=_Commands)
@@ -368,7 +381,7 @@ def build(
     device: str,
     notes: Path | None,
     date: str | None,
-    lang: str,
+    lang: str | None,
     build_dir: Path,
     jobs: int,
     corpus: Path | None,
@@ -387,6 +400,7 @@ def build(
     if not isinstance(student_profile, dict):
         student_profile = {}
     chosen_formats = _formats(formats, settings)
+    lang = _lang(lang, settings)
     sid = _student_id(student_id, student_profile)
     student = Student(
         sid,
@@ -448,7 +462,9 @@ def _echo_findings(found: t.Sequence[t.Any]) -> None:
 @click.option("--student", "student_id", help=student_help)
 @LANG_OPTION
 @BUILD_DIR_OPTION
-def check(lab_id: str, student_id: str | None, lang: str, build_dir: Path) -> None:
+def check(
+    lab_id: str, student_id: str | None, lang: str | None, build_dir: Path
+) -> None:
     """List what keeps the last report of LAB from being ready to hand in."""
     from reportgen.check import findings, read_manifest
     from reportgen.lab import load_lab, parse_override
@@ -456,7 +472,9 @@ def check(lab_id: str, student_id: str | None, lang: str, build_dir: Path) -> No
     from reportgen.safety import Roots
     from reportgen.store import Store
 
+    settings = _load_settings()
     sid = _student_id(student_id, _load_student_profile())
+    lang = _lang(lang, settings)
     lab = load_lab(lab_id)
     manifest = read_manifest(build_dir, lab.id, sid, lang)
     if manifest is None:

@@ -329,3 +329,31 @@ def test_an_english_build_writes_english_html_and_docx(every_format: Path) -> No
             z.read(n).decode() for n in z.namelist() if n.startswith("word/footer")
         )
     assert "Page " in footer and " of " in footer and "第 " not in footer
+
+
+def test_reportgen_toml_sets_the_default_language(
+    quick_build: QuickBuild, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    monkeypatch.chdir(project)
+    (project / "reportgen.toml").write_text('[build]\nlang = "fr"\n')
+    refused = _build(tmp_path / "b")
+    assert refused.exit_code == 2
+    assert (
+        "[build] lang in reportgen.toml" in refused.output and "'fr'" in refused.output
+    )
+    build_dir = tmp_path / "build"
+    shutil.copytree(quick_build.build_dir, build_dir, symlinks=True)
+    (project / "reportgen.toml").write_text('[build]\nlang = "en"\n')
+    english = _build(build_dir, "--format", "md")
+    assert english.exit_code == 0, english.output
+    assert (build_dir / "lab4" / "en" / f"{BASENAME}.md").is_file()
+    check = invoke(
+        "check", "lab4", "--student", "WA2214014", "--build-dir", str(build_dir)
+    )
+    assert (
+        "[Summary and discussion] is a placeholder" in check.output
+    )  # the English one
+    chinese = _build(build_dir, "--format", "md", "--lang", "zh")  # the option wins
+    assert chinese.exit_code == 0 and "Runs: 0 trained" in chinese.output
