@@ -66,20 +66,33 @@ def test_a_bad_format_is_a_one_line_usage_error(tmp_path: Path) -> None:
     assert not (tmp_path / "b").exists()
 
 
-def test_reportgen_toml_sets_the_default_format(
-    quick_build: QuickBuild, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _project(
+    settings: str,
+    quick_build: QuickBuild,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> tuple[Path, Path]:
+    """A project folder whose reportgen.toml says ``settings``, made the working folder,
+    and a copy of the quick build (its cache: nothing trains)."""
     project = tmp_path / "project"
     project.mkdir()
     monkeypatch.chdir(project)
-    (project / "reportgen.toml").write_text('[build]\nformat = "html,rtf"\n')
+    (project / "reportgen.toml").write_text(settings)
+    build_dir = tmp_path / "build"
+    shutil.copytree(quick_build.build_dir, build_dir, symlinks=True)
+    return project, build_dir
+
+
+def test_reportgen_toml_sets_the_default_format(
+    quick_build: QuickBuild, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = '[build]\nformat = "html,rtf"\n'
+    project, build_dir = _project(settings, quick_build, tmp_path, monkeypatch)
     result = _build(tmp_path / "b")
     assert result.exit_code == 2
     assert (
         "[build] format in reportgen.toml" in result.output and "'rtf'" in result.output
     )
-    build_dir = tmp_path / "build"
-    shutil.copytree(quick_build.build_dir, build_dir, symlinks=True)
     (build_dir / "lab4" / f"{BASENAME}.pdf").unlink()
     (project / "reportgen.toml").write_text('[build]\nformat = ["html"]\n')
     result = _build(build_dir)

@@ -17,7 +17,7 @@ import importlib
 import math
 import typing as t
 
-from reportgen.claims import Judge, Measured
+from reportgen.claims import Claim, Judge, Measured
 from reportgen.lab import LabSpec
 from reportgen.lang import Lang
 from reportgen.store import RunResult
@@ -63,6 +63,13 @@ class Results:
         return Measured(
             self.label(run_id), value, digits, unit, self.sittings.get(run_id)
         )
+
+    def epoch_curve(self, run_id: str, series: str) -> Claim:
+        """The shape of a run's per-epoch curve ``series`` (perplexity, loss), named by the
+        run's label (:meth:`Judge.curve`)."""
+        curve = self.runs[run_id].series.get(series, [])
+        quantity = self.lang(f"quantity.{series}")
+        return self.judge.curve(self.label(run_id), curve, quantity, "epoch")
 
     @functools.cached_property
     def sittings(self) -> dict[str, int]:

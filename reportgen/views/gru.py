@@ -56,15 +56,7 @@ def view(results: Results) -> GRUView:
         ),
         extra_params=params[1] - params[0],
         extra_is_biases=params[1] - params[0] == GATES * hidden,
-        curves=[
-            judge.curve(
-                results.label(r),
-                runs[r].series.get("perplexity", []),
-                lang("quantity.perplexity"),
-                "epoch",
-            )
-            for r in MODELS
-        ],
+        curves=[results.epoch_curve(r, "perplexity") for r in MODELS],
         uniform=[
             judge.against_uniform(results.metric(r, "perplexity"), vocab_size)
             for r in MODELS

@@ -59,15 +59,7 @@ def view(results: Results) -> LyricsView:
             ]
             for r in METHODS
         },
-        curves=[
-            judge.curve(
-                results.label(r),
-                runs[r].series.get("perplexity", []),
-                lang("quantity.perplexity"),
-                "epoch",
-            )
-            for r in METHODS
-        ],
+        curves=[results.epoch_curve(r, "perplexity") for r in METHODS],
         uniform=[
             judge.against_uniform(results.metric(r, "perplexity"), vocab_size)
             for r in METHODS

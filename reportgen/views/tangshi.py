@@ -110,15 +110,7 @@ def view(results: Results) -> TangshiView:
     main = runs["lstm"]
     m = main.metrics
     vocab_size = int(m["vocab_size"])
-    curves = [
-        judge.curve(
-            results.label(r),
-            runs[r].series.get("loss", []),
-            lang("quantity.loss"),
-            "epoch",
-        )
-        for r in CELLS
-    ]
+    curves = [results.epoch_curve(r, "loss") for r in CELLS]
     course = _cell_poems(results, "lstm")
     return TangshiView(
         corpus=[
