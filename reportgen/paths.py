@@ -26,3 +26,8 @@ def report_dir(build_dir: Path, lab_id: str, lang: str = COURSE_LANG) -> Path:
     languages of one report lie side by side)."""
     folder = build_dir / lab_id
     return folder if lang == COURSE_LANG else folder / lang
+
+
+def build_dir_of(report_folder: Path, lang: str = COURSE_LANG) -> Path:
+    """The build folder a report folder of :func:`report_dir` lies in."""
+    return report_folder.parent if lang == COURSE_LANG else report_folder.parent.parent

@@ -342,6 +342,13 @@ def test_an_english_build_writes_english_html_and_docx(every_format: Path) -> No
             z.read(n).decode() for n in z.namelist() if n.startswith("word/footer")
         )
     assert "Page " in footer and " of " in footer and "第 " not in footer
+    # one reference document per language and banner, made once, in the build's cache
+    again = _build(
+        build_dir, "--lang", "en", "--format", "docx", "--date", "2026-12-01"
+    )
+    assert again.exit_code == 0, again.output
+    references = sorted((build_dir / "cache" / "pandoc").glob("reference-*.docx"))
+    assert len(references) == 2 and not (every_format / "cache").exists()
 
 
 def test_reportgen_toml_sets_the_default_language(

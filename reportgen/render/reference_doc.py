@@ -37,16 +37,19 @@ def reference_doc(
     made once into ``cache_dir``."""
     from reportgen.store import write_atomic_with
 
-    default = subprocess.run(
-        [pandoc, "--print-default-data-file", "reference.docx"],
-        capture_output=True,
-        check=True,
-        timeout=60,
-    ).stdout
+    def run(*args: str) -> bytes:
+        return subprocess.run(
+            [pandoc, *args], capture_output=True, check=True, timeout=60
+        ).stdout
+
+    # keyed by pandoc's version, not by its default document's bytes: those carry the
+    # time they were zipped, so they differ at every call
+    version = run("--version").split(b"\n", 1)[0]
     words = "\0".join([*footer, east_asian_language, banner or ""]).encode()
-    key = hashlib.sha256(_VERSION + default + words)
+    key = hashlib.sha256(b"\0".join([_VERSION, version, words]))
     path = cache_dir / f"reference-{key.hexdigest()[:16]}.docx"
     if not path.is_file():
+        default = run("--print-default-data-file", "reference.docx")
         data = patched(default, footer, east_asian_language, banner)
         write_atomic_with(path, lambda f: f.write(data))
     return path

@@ -12,7 +12,7 @@ from reportgen.claims import TIME_MARGIN, Judge
 from reportgen.errors import RenderError
 from reportgen.lab import LabSpec
 from reportgen.lang import lang
-from reportgen.paths import PROJECT_ROOT, TEMPLATES_DIR, VIEWS_DIR
+from reportgen.paths import PROJECT_ROOT, TEMPLATES_DIR, VIEWS_DIR, build_dir_of
 from reportgen.render.context import (
     Captions,
     Numbering,
@@ -192,7 +192,7 @@ def render_report(
             from reportgen.render.reference_doc import reference_doc
 
             reference = reference_doc(
-                own_dir(out_dir.parent, "cache", "pandoc"),
+                own_dir(build_dir_of(out_dir, lab.lang), "cache", "pandoc"),
                 find_pandoc(),
                 footer=(
                     words("page.footer_before"),
