@@ -456,6 +456,8 @@ class Judge:
         partly / new."""
         if total == 0:
             return self._say("memorised", "missing", "memorised_missing", name=name)
+        if copied == 0:
+            return self._say("memorised", "new", "memorised_none", name=name, total=total)
         share = copied / total
         counted = self.lang(
             "claim.memorised_counted",

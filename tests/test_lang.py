@@ -93,6 +93,7 @@ CASES: list[tuple[str, tuple[t.Any, ...], str]] = [
     ("memorised", ("A", 8, 10), "memorised"),
     ("memorised", ("A", 3, 10), "partly"),
     ("memorised", ("A", 1, 10), "new"),
+    ("memorised", ("A", 0, 10), "new"),  # none copied: says none, not "most"
     ("shared_start", ("A", {"日": "日月光明好", "山": "山风光明好"}), "varied"),
     ("shared_start", ("A", {"日": "日光明好年", "山": "山光明好年"}), "repeated"),
     ("compare_seeds", (seeds("A", 1.0, 1.1), seeds("B", 1.0), "ppl"), "seeds"),
@@ -132,8 +133,8 @@ def test_shared_starts_name_the_poems_in_english_too() -> None:
     args = ("A", {"日": "日光明好年", "山": "山光明好年"})
     english = Judge(False, lang("en")).shared_start(*args).text
     assert english == (
-        "A changed the first character but wrote the same text after it: the poems"
-        ' starting with "日, 山" all go on with "光明好年"'
+        "some poems A wrote from different first characters go on with the same text:"
+        ' the poems starting with "日, 山" go on alike with "光明好年"'
     )
 
 
