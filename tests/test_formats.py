@@ -377,3 +377,16 @@ def test_reportgen_toml_sets_the_default_language(
     )  # the English one
     chinese = _build(build_dir, "--format", "md", "--lang", "zh")  # the option wins
     assert chinese.exit_code == 0 and "Runs: 0 trained" in chinese.output
+
+
+def test_word_columns_are_never_narrower_than_their_longest_word() -> None:
+    from reportgen.render.docx import _fitted
+
+    assert _fitted([100, 200], [300, 400], 1000) == [
+        300,
+        400,
+    ]  # the lines fit: as they are
+    shared = _fitted([100, 200], [500, 900], 600)  # the words fit, the lines do not
+    assert sum(shared) <= 600 and shared[0] >= 100 and shared[1] >= 200
+    assert shared[1] - 200 > shared[0] - 100  # the room goes where the text wants it
+    assert sum(_fitted([400, 400], [500, 500], 600)) <= 600  # words too wide: shrunk

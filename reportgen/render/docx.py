@@ -127,9 +127,15 @@ def ruled_tables(data: bytes) -> bytes:
         rows = table.rows
         header = number == 0
         if header:  # across the text width, as on the paper form
-            widths = [round(TEXT_WIDTH_TWIPS * p / 100) for p in (15, 35, 15, 35)]
-        else:
-            widths = _fitted(_text_widths(table), TEXT_WIDTH_TWIPS)
+            words, _ = _text_widths(table, 10.5)
+            widths = _header_widths(words, TEXT_WIDTH_TWIPS)
+        else:  # the PDF's 9 pt, smaller only where the words would not fit at that size
+            for points in TABLE_TEXT_PT:
+                words, lines = _text_widths(table, points)
+                if sum(words) <= TEXT_WIDTH_TWIPS:
+                    break
+            _text_size(table, points)
+            widths = _fitted(words, lines, TEXT_WIDTH_TWIPS)
         _column_widths(table, widths, centred=not header)
         for r, row in enumerate(rows):
             for c, cell in enumerate(row.cells):
@@ -147,8 +153,12 @@ def ruled_tables(data: bytes) -> bytes:
 
 
 TEXT_WIDTH_TWIPS = 9638  # A4 less 20 mm margins (reportgen.render.reference_doc)
-_TWIPS_PER_UNIT = 130  # a Latin character of 10.5 pt text; a Chinese one counts two
-_CELL_PADDING_TWIPS = 300  # the cell's margins, and some air
+# a Latin character of 10.5 pt DejaVu Serif: 0.65 em covers digits and bold headers; a
+# Chinese character counts two
+_TWIPS_PER_UNIT = 137
+# data tables: report.css's 9 pt for the PDF, or smaller where a table's words do not fit
+TABLE_TEXT_PT = (9.0, 8.0, 7.0)
+_CELL_PADDING_TWIPS = 320  # the cell's margins (2 × 108), and some air
 
 
 def qn(tag: str) -> str:
@@ -157,30 +167,58 @@ def qn(tag: str) -> str:
     return str(qualified(tag))
 
 
-def _text_widths(table: t.Any) -> list[int]:
-    """Each column's width in twips: its longest cell text, plus padding."""
+def _text_size(table: t.Any, points: float) -> None:
+    from docx.shared import Pt
+
+    for row in table.rows:
+        for cell in row.cells:
+            for paragraph in cell.paragraphs:
+                for run in paragraph.runs:
+                    run.font.size = Pt(points)
+
+
+def _text_widths(table: t.Any, points: float) -> tuple[list[int], list[int]]:
+    """Each column's width in twips, padding included, for its longest word (narrower, a
+    word breaks in the middle) and for its longest line (wider is air)."""
     import unicodedata
 
+    def units(text: str) -> int:  # a Chinese character is two Latin ones wide
+        return len(text) + sum(unicodedata.east_asian_width(c) in "WF" for c in text)
+
     columns = len(table.columns)
-    units = [1] * columns
+    words, lines = [1] * columns, [1] * columns
     for row in table.rows:
         for c, cell in enumerate(row.cells[:columns]):
             for line in cell.text.splitlines() or [""]:
-                wide = sum(unicodedata.east_asian_width(ch) in "WF" for ch in line)
-                units[c] = max(units[c], len(line) + wide)
-    return [u * _TWIPS_PER_UNIT + _CELL_PADDING_TWIPS for u in units]
+                lines[c] = max(lines[c], units(line))
+                # break opportunities are spaces, not no-break spaces ("12-04 20:08")
+                words[c] = max([words[c], *(units(w) for w in line.split(" "))])
+    per_unit = _TWIPS_PER_UNIT * points / 10.5
+    return (
+        [round(u * per_unit) + _CELL_PADDING_TWIPS for u in words],
+        [round(u * per_unit) + _CELL_PADDING_TWIPS for u in lines],
+    )
 
 
-def _fitted(widths: list[int], total: int) -> list[int]:
-    """``widths`` cut to fit ``total``: the narrow columns keep theirs, the widest share
-    what is left equally (and wrap)."""
-    remaining, left = total, len(widths)
-    for width in sorted(widths):
-        share = remaining // left
-        if width > share:
-            return [min(w, share) for w in widths]
-        remaining, left = remaining - width, left - 1
-    return widths
+def _header_widths(words: list[int], total: int) -> list[int]:
+    """The course header's four columns: labels 15 % of the width, or their longest word
+    ("Instructor's"), values sharing the rest."""
+    labels = [max(round(total * 0.15), words[c]) for c in (0, 2)]
+    value = (total - sum(labels)) // 2
+    return [labels[0], value, labels[1], value]
+
+
+def _fitted(least: list[int], most: list[int], total: int) -> list[int]:
+    """Column widths within ``total``: each as wide as its longest line where they fit;
+    else each at least its longest word, the room left shared in proportion to what each
+    column's lines want beyond that (so a word breaks only where the words alone are wider
+    than the page)."""
+    if sum(most) <= total:
+        return most
+    if sum(least) >= total:
+        return [w * total // sum(least) for w in least]
+    spare, wants = total - sum(least), [m - w for m, w in zip(most, least, strict=True)]
+    return [w + spare * e // sum(wants) for w, e in zip(least, wants, strict=True)]
 
 
 def _column_widths(table: t.Any, widths: list[int], centred: bool) -> None:
