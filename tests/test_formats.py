@@ -390,3 +390,32 @@ def test_word_columns_are_never_narrower_than_their_longest_word() -> None:
     assert sum(shared) <= 600 and shared[0] >= 100 and shared[1] >= 200
     assert shared[1] - 200 > shared[0] - 100  # the room goes where the text wants it
     assert sum(_fitted([400, 400], [500, 500], 600)) <= 600  # words too wide: shrunk
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "why"),
+    [
+        (
+            "evil.svg",
+            b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>',
+            "SVG",
+        ),
+        ("script.svg", b"<svg><script>alert(1)</script></svg>", "SVG"),
+        ("fake.png", b"<html>not a picture</html>", "not a PNG image"),
+    ],
+)
+def test_an_image_in_the_notes_must_be_a_plain_picture(
+    name: str, content: bytes, why: str, quick_build: QuickBuild, tmp_path: Path
+) -> None:
+    build_dir = tmp_path / "build"
+    shutil.copytree(quick_build.build_dir, build_dir, symlinks=True)
+    (build_dir / "lab4" / "figures" / name).write_bytes(content)
+    notes = build_dir / "notes.md"  # notes are read from the project or the build folder
+    notes.write_text(f"My figure:\n\n![mine](figures/{name})\n", encoding="utf-8")
+    result = _build(build_dir, "--format", "html,docx", "--notes", str(notes))
+    assert result.exit_code == 1
+    assert (
+        f"Cannot use the image 'figures/{name}'" in result.output
+        and why in result.output
+    )
+    assert "Traceback" not in result.output

@@ -72,9 +72,38 @@ def read_image(
         raise RenderError(f"Cannot use the image {src!r} in a report file.")
     before_file(path.resolve())
     try:
-        return read_own_file(path, base_dir, MAX_IMAGE_BYTES), media
+        data = read_own_file(path, base_dir, MAX_IMAGE_BYTES)
     except (OSError, ValueError) as exc:
         raise RenderError(f"Cannot use the image {src!r}: {exc}.") from None
+    wrong = _content_problem(data, media)
+    if wrong:
+        raise RenderError(f"Cannot use the image {src!r}: {wrong}.")
+    return data, media
+
+
+# what each kind of image file starts with (an SVG is text, checked by _SVG_ACTIVE)
+_SIGNATURES = {
+    "image/png": (b"\x89PNG\r\n\x1a\n",),
+    "image/jpeg": (b"\xff\xd8\xff",),
+    "image/gif": (b"GIF87a", b"GIF89a"),
+}
+# what would make an SVG more than a picture where a viewer runs it (a browser opening it
+# alone, an editor): scripts, event handlers, links to anything but its own parts (#id)
+_SVG_ACTIVE = re.compile(
+    rb"<script|<foreignObject|javascript:|\son[a-z]+\s*=|href\s*=\s*[\"'](?!#)", re.I
+)
+
+
+def _content_problem(data: bytes, media: str) -> str | None:
+    """Why ``data`` is not a plain image of ``media`` (None when it is one): an image is
+    data, inlined into the HTML and the Word file as it is."""
+    if media == "image/svg+xml":
+        if _SVG_ACTIVE.search(data):
+            return "an SVG with a script, an event handler or a link is refused"
+        return None
+    if not data.startswith(_SIGNATURES[media]):
+        return f"its bytes are not a {media.removeprefix('image/').upper()} image"
+    return None
 
 
 def screen_css() -> str:
