@@ -227,7 +227,30 @@ def _load_settings() -> dict[str, t.Any]:
         raise click.ClickException(
             f"Malformed {PROFILE_FILE}: {str(exc)[:200]}."
         ) from None
+    _check_settings_keys(data)
     return data
+
+
+# the tables of reportgen.toml and their keys: a misspelt one would be ignored silently
+SETTINGS_KEYS = {"student": ("id", "name", "major"), "build": ("format", "lang")}
+
+
+def _check_settings_keys(data: dict[str, t.Any]) -> None:
+    """Refuse a table or key of reportgen.toml that reportgen does not read, with a
+    did-you-mean (exit 2, like a misspelt option)."""
+    from reportgen.lab import unknown_key
+
+    for table, value in data.items():
+        if table not in SETTINGS_KEYS:
+            raise click.UsageError(
+                f"{PROFILE_FILE}: [{table}]: {unknown_key(table, list(SETTINGS_KEYS))}."
+            )
+        for key in value if isinstance(value, dict) else ():
+            if key not in SETTINGS_KEYS[table]:
+                known = list(SETTINGS_KEYS[table])
+                raise click.UsageError(
+                    f"{PROFILE_FILE}: [{table}] {key}: {unknown_key(key, known)}."
+                )
 
 
 class _EchoHandler(logging.Handler):
@@ -478,8 +501,16 @@ def check(
     lab = load_lab(lab_id)
     manifest = read_manifest(build_dir, lab.id, sid, lang)
     if manifest is None:
+        others = [
+            other
+            for other in LANGS
+            if other != lang and read_manifest(build_dir, lab.id, sid, other)
+        ]
+        hint = "".join(
+            f" (there is one in {other}: --lang {other})" for other in others
+        )
         raise click.ClickException(
-            f"No {lab.id} report ({lang}) for {sid} in {build_dir}: build it first."
+            f"No {lab.id} report ({lang}) for {sid} in {build_dir}: build it first{hint}."
         )
     overrides = [parse_override(o) for o in manifest.overrides]
     corpus = Path(manifest.corpus) if manifest.corpus else None

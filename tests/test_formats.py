@@ -375,6 +375,14 @@ def test_reportgen_toml_sets_the_default_language(
     assert (
         "[Summary and discussion] is a placeholder" in check.output
     )  # the English one
+    other = tmp_path / "only-english"
+    shutil.copytree(build_dir / "cache", other / "cache")
+    assert (
+        _build(other, "--format", "md").exit_code == 0
+    )  # English, from reportgen.toml
+    (project / "reportgen.toml").write_text("")
+    hint = invoke("check", "lab4", "--student", "WA2214014", "--build-dir", str(other))
+    assert "build it first (there is one in en: --lang en)." in hint.output
     chinese = _build(build_dir, "--format", "md", "--lang", "zh")  # the option wins
     assert chinese.exit_code == 0 and "Runs: 0 trained" in chinese.output
 
@@ -410,7 +418,9 @@ def test_an_image_in_the_notes_must_be_a_plain_picture(
     build_dir = tmp_path / "build"
     shutil.copytree(quick_build.build_dir, build_dir, symlinks=True)
     (build_dir / "lab4" / "figures" / name).write_bytes(content)
-    notes = build_dir / "notes.md"  # notes are read from the project or the build folder
+    notes = (
+        build_dir / "notes.md"
+    )  # notes are read from the project or the build folder
     notes.write_text(f"My figure:\n\n![mine](figures/{name})\n", encoding="utf-8")
     result = _build(build_dir, "--format", "html,docx", "--notes", str(notes))
     assert result.exit_code == 1
@@ -419,3 +429,27 @@ def test_an_image_in_the_notes_must_be_a_plain_picture(
         and why in result.output
     )
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ('[buld]\nformat = "html"\n', "[buld]: unknown key; did you mean 'build'?"),
+        (
+            '[build]\nformats = "html"\n',
+            "[build] formats: unknown key; did you mean 'format'?",
+        ),
+        (
+            '[student]\nnmae = "x"\n',
+            "[student] nmae: unknown key; did you mean 'name'?",
+        ),
+    ],
+)
+def test_a_misspelt_setting_is_a_usage_error(
+    settings: str, message: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "reportgen.toml").write_text(settings)
+    result = _build(tmp_path / "build")
+    assert result.exit_code == 2
+    assert f"reportgen.toml: {message}" in result.output
