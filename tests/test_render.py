@@ -8,6 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from conftest import QuickBuild
 
 from reportgen.errors import RenderError
 from reportgen.paths import TEMPLATES_DIR
@@ -174,3 +175,29 @@ def test_a_line_break_between_chinese_characters_is_no_space(tmp_path: Path) -> 
     )
     assert "<p>见上表。加入裁剪后\n<code>nn.RNN</code> 不变，\nGRU 也是。</p>" in html
     assert "# 甲</span>\n" in html  # code keeps its lines
+
+
+@pytest.mark.parametrize(
+    ("value", "written"),
+    [
+        ("text_preprocessing", "text_preprocessing"),  # an underscore inside a word
+        ("[[23, 24], [8, 9]]", "[[23, 24], [8, 9]]"),  # brackets that open no link
+        ("a < b & c", "a < b & c"),
+        ("<unk>", "&lt;unk>"),  # would be a tag
+        ("[x](y)", "[x\\](y)"),  # would be a link
+        ("# title", "\\# title"),  # would be a heading
+        ("_it_", "\\_it\\_"),  # would be emphasis
+    ],
+)
+def test_markdown_escapes_only_what_would_be_markup(value: str, written: str) -> None:
+    assert escape_markdown(value) == written
+
+
+def test_the_markdown_file_reads_as_typed(quick_build: QuickBuild) -> None:
+    """No escaping noise for hand editing, and display formulas on lines of their own (the
+    form GitHub and Typora render)."""
+    text = quick_build.markdown.read_text(encoding="utf-8")
+    assert "| preprocessing | text_preprocessing |" in text
+    assert "\\_" not in text and "\\[" not in text
+    assert "\n$$\n\\mathbf{H}_t = \\tanh(" in text
+    assert not re.search(r"^\$\$\S", text, flags=re.M)  # no one-line $$…$$
