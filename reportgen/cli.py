@@ -509,8 +509,9 @@ def check(
         hint = "".join(
             f" (there is one in {other}: --lang {other})" for other in others
         )
+        which = "" if lang == DEFAULT_LANG else f" ({lang})"
         raise click.ClickException(
-            f"No {lab.id} report ({lang}) for {sid} in {build_dir}: build it first{hint}."
+            f"No {lab.id} report{which} for {sid} in {build_dir}: build it first{hint}."
         )
     overrides = [parse_override(o) for o in manifest.overrides]
     corpus = Path(manifest.corpus) if manifest.corpus else None
