@@ -187,6 +187,10 @@ def test_a_line_break_between_chinese_characters_is_no_space(tmp_path: Path) -> 
         ("[x](y)", "[x\\](y)"),  # would be a link
         ("# title", "\\# title"),  # would be a heading
         ("_it_", "\\_it\\_"),  # would be emphasis
+        (
+            "{{7*7}} {%x%}",
+            "\\{\\{7\\*7}} \\{%x%}",
+        ),  # a template's, for a site generator
     ],
 )
 def test_markdown_escapes_only_what_would_be_markup(value: str, written: str) -> None:

@@ -42,7 +42,8 @@ def _escaped(text: str, i: int) -> str:
         "[": after != "^",
         "]": after not in "([:" or not after,
         "!": after != "[",
-        "{": after not in ":#." or not after,
+        # attribute lists ({: …}); {{ and {% of templates (a site generator would run them)
+        "{": (after not in ":#.{%" or not after) and before != "{",
         "#": not start,
         ">": not start,
         "-": not (start and after == " "),

@@ -82,7 +82,7 @@ def check_templates(name: str, lab_spec: str, lang: str = DEFAULT_LANG) -> None:
     from jinja2 import meta
 
     own = template_dirs(lang)[0]
-    if not (own / name).is_file():
+    if lang != DEFAULT_LANG and not (own / name).is_file():
         shown = own.relative_to(TEMPLATES_DIR.parent).as_posix()
         raise RenderError(
             f"Template {shown}/{name} (the {lang} text of {lab_spec}) does not exist."
