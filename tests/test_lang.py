@@ -151,7 +151,7 @@ def test_the_english_sentence_of_a_comparison() -> None:
     judge = Judge(False, lang("en"))
     less = judge.compare(m("GRU", 1.046), m("LSTM", 1.534), "final perplexity")
     assert less.text == (
-        "the final perplexity of GRU is lower than that of LSTM (1.046 vs 1.534)"
+        "the final perplexity of GRU is lower than that of LSTM: 1.046 vs 1.534"
     )
     same = judge.times(m("GRU", 1728.2), m("LSTM", 1768.4))
     assert same.text.startswith("GRU and LSTM have about the same training time")
