@@ -91,7 +91,7 @@ def _verdict(found: Verification, epochs: int | None) -> str:
             else "its text and every run"
         )
         if epochs is not None:
-            scope += f" (for their first {epochs} epochs)"
+            scope += f" (for their first {epochs} epoch{'' if epochs == 1 else 's'})"
         within = [c.run_id for c in found.runs if c.verdict == agreement.WITHIN]
         if not within:
             return f"Verified: {scope} agree with the record."
