@@ -243,13 +243,13 @@ def _check_settings_keys(data: dict[str, t.Any]) -> None:
     for table, value in data.items():
         if table not in SETTINGS_KEYS:
             raise click.UsageError(
-                f"{PROFILE_FILE}: [{table}]: {unknown_key(table, list(SETTINGS_KEYS))}."
+                f"{PROFILE_FILE}: [{table}]: {unknown_key(table, list(SETTINGS_KEYS))}"
             )
         for key in value if isinstance(value, dict) else ():
             if key not in SETTINGS_KEYS[table]:
                 known = list(SETTINGS_KEYS[table])
                 raise click.UsageError(
-                    f"{PROFILE_FILE}: [{table}] {key}: {unknown_key(key, known)}."
+                    f"{PROFILE_FILE}: [{table}] {key}: {unknown_key(key, known)}"
                 )
 
 

@@ -410,6 +410,11 @@ def test_word_columns_are_never_narrower_than_their_longest_word() -> None:
         ),
         ("script.svg", b"<svg><script>alert(1)</script></svg>", "SVG"),
         ("fake.png", b"<html>not a picture</html>", "not a PNG image"),
+        (
+            "entity.svg",
+            b'<!DOCTYPE svg [<!ENTITY x "&#60;script&#62;">]><svg>&x;</svg>',
+            "SVG",
+        ),
     ],
 )
 def test_an_image_in_the_notes_must_be_a_plain_picture(
@@ -453,3 +458,15 @@ def test_a_misspelt_setting_is_a_usage_error(
     result = _build(tmp_path / "build")
     assert result.exit_code == 2
     assert f"reportgen.toml: {message}" in result.output
+
+
+def test_word_builds_in_a_relative_build_folder(
+    quick_build: QuickBuild, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The default build folder is the relative ``build``: pandoc, run in a temporary
+    folder, must still find the reference document."""
+    shutil.copytree(quick_build.build_dir, tmp_path / "build", symlinks=True)
+    monkeypatch.chdir(tmp_path)
+    result = invoke("build", "lab4", *STUDENT, "--profile", "quick", "--format", "docx")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "build" / "lab4" / f"{BASENAME}.docx").is_file()

@@ -73,7 +73,7 @@ def write_docx(
         "-t",
         "docx",
         "--reference-doc",
-        str(reference),
+        str(reference.resolve()),  # pandoc runs in a temporary folder
         "-o",
         "-",
     ]

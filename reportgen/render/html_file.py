@@ -89,8 +89,11 @@ _SIGNATURES = {
 }
 # what would make an SVG more than a picture where a viewer runs it (a browser opening it
 # alone, an editor): scripts, event handlers, links to anything but its own parts (#id)
+# (a DTD's internal subset could define entities that expand to any of these, or explode)
 _SVG_ACTIVE = re.compile(
-    rb"<script|<foreignObject|javascript:|\son[a-z]+\s*=|href\s*=\s*[\"'](?!#)", re.I
+    rb"<script|<foreignObject|javascript:|\son[a-z]+\s*=|href\s*=\s*[\"'](?!#)"
+    rb"|<!ENTITY|<!DOCTYPE[^>]*\[",
+    re.I,
 )
 
 
