@@ -486,6 +486,13 @@ class Judge:
         shared = {after: firsts for after, firsts in starts.items() if len(firsts) > 1}
         if not shared:
             return self._say("shared_start", "varied", "shared_varied", name=name)
+        rests = {text.removeprefix(first) for first, text in texts.items()}
+        if len(shared) == 1 and len(rests) == 1:  # every poem: one text under many starts
+            ((after, firsts),) = shared.items()
+            listed = self.lang.join(firsts, "series")
+            return self._say(
+                "shared_start", "repeated", "shared_all", name=name, firsts=listed, after=after
+            )
         listed = self.lang.join(
             (
                 self.lang(
@@ -504,12 +511,14 @@ class Judge:
     # settings measured over seeds: the seeds' spread is the margin
 
     @staticmethod
-    def _seed_noise(a: Seeds, b: Seeds, margin: float) -> float:
-        """The largest gap between two means over seeds that is still noise."""
+    def _seed_noise(a: Seeds, b: Seeds, margin: float) -> tuple[float, bool]:
+        """The largest gap between two means over seeds that is still noise, and whether
+        the seeds' spread set it (else the margin of single runs did)."""
         sa, sb = a.spread, b.spread
         assert sa.std is not None and sb.std is not None
         spread = SEED_ERRORS * math.sqrt(sa.std**2 / sa.n + sb.std**2 / sb.n)
-        return max(spread, margin * min(abs(sa.mean), abs(sb.mean)))
+        single = margin * min(abs(sa.mean), abs(sb.mean))
+        return max(spread, single), spread >= single
 
     def compare_seeds(
         self,
@@ -532,9 +541,13 @@ class Judge:
             return self._say("compare_seeds", "missing", "seeds_missing", **listing)
         if a.spread.std is None or b.spread.std is None:
             return self._say("compare_seeds", "seeds", "seeds_one", **listing)
-        noise = self._seed_noise(a, b, margin)
+        noise, by_seeds = self._seed_noise(a, b, margin)
         gap = abs(a.spread.mean - b.spread.mean)
-        within = self.lang("claim.seeds_within", noise=f"{noise:,.{a.digits}f}{a.unit}")
+        within = self.lang(
+            "claim.seeds_within" if by_seeds else "claim.seeds_margin",
+            noise=f"{noise:,.{a.digits}f}{a.unit}",
+            margin=_ratio(margin),
+        )
         pair = dict(
             a=a.name, b=b.name, a_shown=a.shown, b_shown=b.shown, quantity=quantity
         )

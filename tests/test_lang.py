@@ -95,11 +95,26 @@ CASES: list[tuple[str, tuple[t.Any, ...], str]] = [
     ("memorised", ("A", 1, 10), "new"),
     ("memorised", ("A", 0, 10), "new"),  # none copied: says none, not "most"
     ("shared_start", ("A", {"日": "日月光明好", "山": "山风光明好"}), "varied"),
-    ("shared_start", ("A", {"日": "日光明好年", "山": "山光明好年"}), "repeated"),
+    (
+        "shared_start",
+        ("A", {"日": "日光明好年", "山": "山光明好年"}),
+        "repeated",
+    ),  # all
+    (
+        "shared_start",
+        ("A", {"日": "日光明好年", "山": "山光明好年", "月": "月下独酌人"}),
+        "repeated",
+    ),  # some
     ("compare_seeds", (seeds("A", 1.0, 1.1), seeds("B", 1.0), "ppl"), "seeds"),
     ("compare_seeds", (seeds("A", 1.0, 1.1), seeds("B"), "ppl"), "missing"),
     ("compare_seeds", (seeds("A", 1.0, 1.1), seeds("B", 1.0, 1.1), "ppl"), "same"),
     ("compare_seeds", (seeds("A", 1.0, 1.01), seeds("B", 2.0, 2.01), "ppl"), "less"),
+    # the seeds agree closely: the single-run margin, not their spread, is the noise
+    (
+        "compare_seeds",
+        (seeds("A", 1.0, 1.0001), seeds("B", 1.5, 1.5001), "ppl"),
+        "less",
+    ),
     ("compare_seeds", (seeds("A", 2.0, 2.01), seeds("B", 1.0, 1.01), "ppl"), "more"),
     ("best_seeds", ([seeds("A", 1.0, 1.01), seeds("B", 2.0, 2.01)], "ppl"), "winner"),
     ("best_seeds", ([seeds("A", 1.0, 1.1), seeds("B", 1.0, 1.1)], "ppl"), "tie"),
@@ -130,12 +145,27 @@ def test_every_outcome_reads_in_both_languages(
 
 def test_shared_starts_name_the_poems_in_english_too() -> None:
     # the first characters are the corpus's: they stay as they are, quoted
-    args = ("A", {"日": "日光明好年", "山": "山光明好年"})
-    english = Judge(False, lang("en")).shared_start(*args).text
-    assert english == (
+    english = Judge(False, lang("en"))
+    some = {"日": "日光明好年", "山": "山光明好年", "月": "月下独酌人"}
+    assert english.shared_start("A", some).text == (
         "some poems A wrote from different first characters go on with the same text:"
-        ' the poems starting with "日, 山" go on alike with "光明好年"'
+        ' the poems starting with "日, 山" continue with the same "光明好年"'
     )
+    every = {"日": "日光明好年", "山": "山光明好年"}
+    assert english.shared_start("A", every).text == (
+        'A wrote one poem under every first character: after "日, 山", every poem is'
+        ' the same text ("光明好年…")'
+    )
+
+
+def test_a_seed_comparison_names_the_margin_that_decided_it() -> None:
+    english = Judge(False, lang("en"))
+    spread = english.compare_seeds(seeds("A", 1.0, 1.4), seeds("B", 3.0, 3.4), "ppl")
+    assert "the error the seeds' spread gives" in spread.text
+    close = english.compare_seeds(
+        seeds("A", 1.0, 1.0001), seeds("B", 1.5, 1.5001), "ppl"
+    )
+    assert "the 2% margin of single runs, ±0.020" in close.text
 
 
 @pytest.mark.parametrize("rule", PREVIEWED)

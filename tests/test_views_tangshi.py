@@ -98,7 +98,14 @@ def test_one_text_under_several_first_characters_is_said() -> None:
     gibberish: dict[str, t.Any] = {b: b + "渚雨席，路春。E" for b in "日红山"}
     view = tangshi_view(samples=gibberish)
     assert view.repeated.outcome == "repeated"
-    assert "以“日、红、山”为首字的诗都接着写“渚雨席，”" in str(view.repeated)
+    assert "写的却是同一首诗：以“日、红、山”为首字的诗，首字之后全文相同" in str(
+        view.repeated
+    )
+    some = gibberish | {"月": "月落乌啼霜满天E"}  # the others still share their text
+    partly = tangshi_view(samples=some).repeated
+    assert "有的诗" in str(
+        partly
+    ) and "以“日、红、山”为首字的诗都接着写“渚雨席，”" in str(partly)
     assert tangshi_view().repeated.outcome == "varied"
 
 
