@@ -158,6 +158,6 @@ def _require_local_image(src: str, out_dir: Path, where: str) -> None:
     else:
         return
     raise RenderError(
-        f"{where}: image {src!r} {problem}; the PDF shows only files inside {out_dir}:"
+        f"{where}: image {src!r} {problem}; a report shows only files inside {out_dir}:"
         " copy the image there or remove it."
     )

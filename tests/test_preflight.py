@@ -326,7 +326,7 @@ def test_an_image_the_pdf_would_refuse_is_refused_first(
     with pytest.raises(RenderError) as exc:
         check_notes((Path("n.md"), notes), tmp_path / "math")
     assert exc.value.message == (
-        f"Notes file n.md, line 3: image {image!r} {problem}; the PDF shows only files"
+        f"Notes file n.md, line 3: image {image!r} {problem}; a report shows only files"
         f" inside {tmp_path}: copy the image there or remove it."
     )
 
