@@ -10,7 +10,10 @@ that clean-up is ignored, so that it cannot cut the clean-up short and end in a 
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
+import sys
+import threading
 import typing as t
 
 from reportgen.errors import ReportgenError
@@ -39,6 +42,7 @@ def interrupts_raise() -> t.Iterator[None]:
     """While active, the first SIGINT or SIGTERM raises :class:`Interrupted`, and later ones
     are ignored; it leaves as :class:`BuildInterrupted`."""
     fired = False
+    again: list[threading.Timer] = []  # a signal being delivered once more
 
     def handler(signum: int, frame: object) -> None:
         nonlocal fired
@@ -46,7 +50,21 @@ def interrupts_raise() -> t.Iterator[None]:
             fired = True
             raise Interrupted(signal.Signals(signum).name)
 
+    def unraisable(hook_args: t.Any) -> None:
+        """A signal that came while a finalizer ran (a weakref callback, ``__del__``):
+        Python cannot raise there, so it would print a traceback and go on. The signal is
+        delivered once more instead, a moment later, where it can end the build."""
+        nonlocal fired
+        if not isinstance(hook_args.exc_value, Interrupted):
+            before_hook(hook_args)
+            return
+        fired = False
+        signum = signal.Signals[hook_args.exc_value.signal_name]
+        again.append(threading.Timer(0.05, os.kill, (os.getpid(), signum)))
+        again[-1].start()
+
     previous = {s: signal.signal(s, handler) for s in SIGNALS}
+    before_hook, sys.unraisablehook = sys.unraisablehook, unraisable
     try:
         yield
     except Interrupted as exc:
@@ -54,5 +72,8 @@ def interrupts_raise() -> t.Iterator[None]:
             f"Interrupted by {exc.signal_name}: {exc.kept}"
         ) from None
     finally:
+        for timer in again:  # the build ended first: it is whole, nothing to stop
+            timer.cancel()
+        sys.unraisablehook = before_hook
         for signum, before in previous.items():
             signal.signal(signum, before)

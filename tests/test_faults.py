@@ -423,3 +423,23 @@ def test_full_disk_while_the_report_is_written(
     ), result.output
     assert {p: p.read_bytes() for p in report.iterdir() if p.is_file()} == before
     assert not temp_files(small_disk)
+
+
+def test_a_signal_a_finalizer_swallowed_is_delivered_again(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Ctrl-C while a weakref callback or ``__del__`` runs: Python cannot raise there (it
+    prints a traceback and goes on); the build still ends with the one line."""
+    from reportgen.interrupts import BuildInterrupted, interrupts_raise
+
+    class SignalledWhileFinalized:
+        def __del__(self) -> None:
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.01)  # the handler runs here, inside the finalizer
+
+    with pytest.raises(BuildInterrupted, match="Interrupted by SIGINT"):
+        with interrupts_raise():
+            finalized = SignalledWhileFinalized()
+            del finalized
+            time.sleep(5)  # the signal comes again, and ends it here
+    assert "Traceback" not in capsys.readouterr().err
