@@ -176,8 +176,7 @@ def _formats(
 
     if given is not None:
         return given
-    build = settings.get("build", {})
-    chosen = build.get("format", DEFAULT_FORMATS) if isinstance(build, dict) else None
+    chosen = _setting(settings, "build", "format", DEFAULT_FORMATS)
     if isinstance(chosen, str):
         chosen = [chosen]
     hint = f"[build] format in {PROFILE_FILE}"
@@ -191,10 +190,17 @@ def _formats(
         raise click.BadParameter(str(exc), param_hint=hint) from None
 
 
-def _load_student_profile() -> dict[str, t.Any]:
-    """``[student]`` of ``reportgen.toml`` (see :func:`_load_settings`)."""
-    student = _load_settings().get("student", {})
-    return student if isinstance(student, dict) else {}
+def _table(settings: dict[str, t.Any], name: str) -> dict[str, t.Any]:
+    """The table ``[name]`` of reportgen.toml's ``settings`` ({} where absent)."""
+    table = settings.get(name, {})
+    return table if isinstance(table, dict) else {}
+
+
+def _setting(settings: dict[str, t.Any], table: str, key: str, default: t.Any) -> t.Any:
+    """``key`` of reportgen.toml's ``[table]``; ``default`` where absent, None where the
+    table is not a table (the caller refuses it)."""
+    found = settings.get(table, {})
+    return found.get(key, default) if isinstance(found, dict) else None
 
 
 def _load_settings() -> dict[str, t.Any]:
@@ -329,8 +335,7 @@ def _lang(given: str | None, settings: dict[str, t.Any]) -> str:
     """``--lang``, else ``[build] lang`` of reportgen.toml, else the course's."""
     if given is not None:
         return given
-    build = settings.get("build", {})
-    chosen = build.get("lang", DEFAULT_LANG) if isinstance(build, dict) else None
+    chosen = _setting(settings, "build", "lang", DEFAULT_LANG)
     if chosen not in LANGS:
         raise click.BadParameter(
             f"expected one of {', '.join(LANGS)}, got {chosen!r}.",
@@ -419,9 +424,7 @@ def build(
     from reportgen.render.context import Student
 
     settings = _load_settings()
-    student_profile = settings.get("student", {})
-    if not isinstance(student_profile, dict):
-        student_profile = {}
+    student_profile = _table(settings, "student")
     chosen_formats = _formats(formats, settings)
     lang = _lang(lang, settings)
     sid = _student_id(student_id, student_profile)
@@ -495,8 +498,8 @@ def check(
     from reportgen.safety import Roots
     from reportgen.store import Store
 
-    settings = _load_settings()
-    sid = _student_id(student_id, _load_student_profile())
+    settings = _load_settings()  # read once: [student] and [build]
+    sid = _student_id(student_id, _table(settings, "student"))
     lang = _lang(lang, settings)
     lab = load_lab(lab_id)
     manifest = read_manifest(build_dir, lab.id, sid, lang)
