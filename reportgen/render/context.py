@@ -31,6 +31,8 @@ def _escaped(text: str, i: int) -> str:
     only where Markdown (Python-Markdown, GitHub, Typora) would read it as markup, so that
     the Markdown file stays readable (``text_preprocessing``, ``[[23, 24], …]``)."""
     ch = text[i]
+    if ch not in _CONTEXTUAL:  # most characters: no neighbours to look at
+        return _ALWAYS.get(ch, ch)
     before = text[i - 1] if i else ""
     after = text[i + 1] if i + 1 < len(text) else ""
     start = i == 0  # a value may open a line, where # > - + start blocks
@@ -51,9 +53,7 @@ def _escaped(text: str, i: int) -> str:
         "~": "~" not in (before, after),
         "<": not (after.isalpha() or after in ("/", "!", "?")) or not after,
         "&": not _ENTITY.match(text, i),
-    }.get(ch)
-    if literal is None:
-        return _ALWAYS.get(ch, ch)
+    }[ch]
     if literal:
         return ch
     return {"<": "&lt;", ">": "&gt;", "&": "&amp;"}.get(ch, "\\" + ch)
@@ -61,6 +61,8 @@ def _escaped(text: str, i: int) -> str:
 
 # escaped wherever they stand: code spans, math ($ is this renderer's), table cells
 _ALWAYS = {"`": "\\`", "$": "&#36;", "|": "\\|"}
+# markup only beside certain neighbours (the rules of _escaped)
+_CONTEXTUAL = frozenset("\\_*[]!{#>-+~<&")
 
 
 def escape_markdown(value: object) -> str:
