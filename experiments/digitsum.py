@@ -22,6 +22,7 @@ from torch import nn
 from reportgen import limits
 from reportgen.data.digitsum import LENGTHS, NUM_CLASSES, generate
 from reportgen.experiment import RunContext, experiment
+from reportgen.models.recurrence import tanh_rnn
 from reportgen.params import require, require_at_least, require_at_most
 from reportgen.train.classifier import ClassifierParams, Split, train_classifier
 
@@ -66,15 +67,12 @@ class SRN(nn.Module):
         self.residual = residual
 
     def forward(self, X: torch.Tensor) -> torch.Tensor:
-        """X: (batch, steps, input) → hidden states of every step (batch, steps, hidden)."""
+        """X: (steps, batch, input) → hidden states of every step (steps, batch, hidden)."""
         inputs = X @ self.W + self.b  # x_t W + b for every step at once: one matmul
-        h = X.new_zeros(X.shape[0], self.U.shape[0])
-        states = []
-        for step in range(X.shape[1]):
-            update = torch.tanh(inputs[:, step] + h @ self.U)
-            h = h + update if self.residual else update
-            states.append(h)
-        return torch.stack(states, dim=1)
+        h = X.new_zeros(X.shape[1], self.U.shape[0])  # h_0 = 0
+        # the recurrence step by step, with backpropagation through time written out
+        # (reportgen/models/recurrence.py, d2l 8.7)
+        return tanh_rnn(inputs, h, self.U, residual=self.residual)
 
 
 class DigitSumModel(nn.Module):
@@ -84,9 +82,7 @@ class DigitSumModel(nn.Module):
         super().__init__()
         self.embedding = nn.Embedding(10, p.embedding_size)
         if p.cell == "lstm":
-            self.rnn: nn.Module = nn.LSTM(
-                p.embedding_size, p.num_hiddens, batch_first=True
-            )
+            self.rnn: nn.Module = nn.LSTM(p.embedding_size, p.num_hiddens)
         else:
             self.rnn = SRN(
                 p.embedding_size, p.num_hiddens, residual=p.cell == "residual"
@@ -94,10 +90,11 @@ class DigitSumModel(nn.Module):
         self.output = nn.Linear(p.num_hiddens, NUM_CLASSES)
 
     def forward(self, X: torch.Tensor) -> torch.Tensor:
-        states = self.rnn(self.embedding(X))  # (batch, steps, hidden)
+        # X: (batch, steps) digits; the recurrent layer walks the steps: (steps, batch, …)
+        states = self.rnn(self.embedding(X.T))  # (steps, batch, hidden)
         if isinstance(states, tuple):  # nn.LSTM returns (outputs, (h, c))
             states = states[0]
-        return self.output(states[:, -1])  # logits (batch, 19) from the last state
+        return self.output(states[-1])  # logits (batch, 19) from the last state
 
 
 def load_split(length: int, split: str, device: str) -> Split:
@@ -148,7 +145,7 @@ def median_seconds(fn: t.Callable[[], object], repeats: int) -> float:
 def check_srn(p: CheckParams, ctx: RunContext) -> None:
     """Own SRN ≡ nn.RNN given the same weights; and the speed of their forward passes."""
     ours = SRN(p.input_size, p.num_hiddens).to(ctx.device)
-    reference = nn.RNN(p.input_size, p.num_hiddens, batch_first=True).to(ctx.device)
+    reference = nn.RNN(p.input_size, p.num_hiddens).to(ctx.device)
     # nn.RNN computes tanh(x W_ih^T + b_ih + h W_hh^T + b_hh): same weights, b split in two
     reference.weight_ih_l0.copy_(ours.W.T)
     reference.weight_hh_l0.copy_(ours.U.T)
@@ -156,7 +153,7 @@ def check_srn(p: CheckParams, ctx: RunContext) -> None:
     reference.bias_hh_l0.zero_()
     rows = []
     for length in LENGTHS:
-        X = torch.randn(p.batch_size, length, p.input_size, device=ctx.device)
+        X = torch.randn(length, p.batch_size, p.input_size, device=ctx.device)
         difference = (ours(X) - reference(X)[0]).abs().max().item()
         own = median_seconds(functools.partial(ours, X), p.repeats)
         torch_rnn = median_seconds(functools.partial(reference, X), p.repeats)

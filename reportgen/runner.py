@@ -1,8 +1,8 @@
 """Executing planned runs: reuse what the store has, train what it lacks, record everything.
 
-Missing runs train in worker processes, ``jobs`` at a time, one torch thread each: the lab's
-models are too small to keep two threads busy, but two processes keep two cores busy (see
-docs/performance.md). Each run is seeded (torch and the run's own ``random.Random``), timed,
+Missing runs train in ``jobs`` long-lived worker processes (each takes the next run when it
+has finished one), one torch thread each: the lab's models are too small to keep two threads
+busy, but two processes keep two cores busy (see docs/performance.md). Each run is seeded (torch and the run's own ``random.Random``), timed,
 and stored as soon as it finishes, with its resolved params, seed, device and torch version.
 
 Interruption: workers ignore SIGINT and exit when the build dies (:mod:`reportgen.workers`);
@@ -181,74 +181,105 @@ def _train_here(
 Message = tuple[str, str, t.Any]  # (kind, run_id, payload): progress | done | failed
 
 
+@dataclasses.dataclass
+class _Worker:
+    """A worker process, its own task queue, and the run it is training (None: idle)."""
+
+    process: multiprocessing.process.BaseProcess
+    inbox: multiprocessing.Queue[RunTask | None]
+    run_id: str | None = None
+
+
 def _train_in_workers(
     tasks: t.Sequence[RunTask], jobs: int, labels: dict[str, str]
 ) -> t.Iterator[RunResult]:
-    """Train up to ``jobs`` runs at once, each in its own process; yield results as they end."""
+    """Train up to ``jobs`` runs at once in as many long-lived worker processes, each taking
+    the next run when it has finished one; yield results as they end.
+
+    A worker starts once per build, not once per run: starting one (a Python interpreter,
+    torch, the experiments) costs 1–3 s, which a lab of many short runs paid dozens of times
+    (docs/performance.md). Reusing a process does not change a run's numbers: every run is
+    seeded afresh (torch and its own ``random.Random``) before it starts.
+    """
     # spawn, not fork: a forked child would inherit torch's thread pools in an unknown state
     mp = multiprocessing.get_context("spawn")
     with starting_workers():  # a queue starts multiprocessing's resource tracker
         messages: multiprocessing.Queue[Message] = mp.Queue()
     waiting = list(tasks)
-    running: dict[str, multiprocessing.process.BaseProcess] = {}
+    workers: list[_Worker] = []
     bars: dict[str, RunProgress] = {}
     try:
-        while waiting or running:
-            while waiting and len(running) < jobs:
-                task = waiting.pop(0)
-                worker = mp.Process(
-                    target=_worker_main, args=(task, messages, os.getpid()), daemon=True
+        with starting_workers():
+            for _ in range(min(jobs, len(tasks))):
+                inbox: multiprocessing.Queue[RunTask | None] = mp.Queue()
+                process = mp.Process(
+                    target=_worker_main,
+                    args=(inbox, messages, os.getpid()),
+                    daemon=True,
                 )
-                with starting_workers():
-                    worker.start()
-                    running[task.run_id] = worker  # stopped by ``finally`` from now on
+                process.start()
+                workers.append(_Worker(process, inbox))  # stopped by ``finally``
+        while waiting or any(w.run_id for w in workers):
+            for worker in workers:
+                if worker.run_id is None and waiting:
+                    task = waiting.pop(0)
+                    worker.inbox.put(task)
+                    worker.run_id = task.run_id
             try:
                 kind, run_id, payload = messages.get(timeout=1.0)
             except queue.Empty:
-                _check_alive(running)
+                _check_alive(workers)
                 continue
             if kind == "progress":
                 if run_id not in bars:
                     bars[run_id] = RunProgress(labels[run_id], position=len(bars))
-                bar = bars[run_id]
-                bar.update(*payload)
+                bars[run_id].update(*payload)
             elif kind == "failed":
                 raise ExperimentError(payload)
             else:
-                running.pop(run_id).join()
+                next(w for w in workers if w.run_id == run_id).run_id = None
                 bars.pop(run_id, RunProgress("")).close()
                 yield payload
     finally:
-        for unfinished in running.values():
-            unfinished.terminate()
-            unfinished.join()
+        for worker in workers:
+            if worker.run_id is None:
+                worker.inbox.put(None)  # idle: no more work, it returns
+            else:
+                worker.process.terminate()  # interrupted or failed mid-run: stop it now
+        for worker in workers:
+            worker.process.join()
         for bar in bars.values():
             bar.close()
 
 
-def _check_alive(running: dict[str, multiprocessing.process.BaseProcess]) -> None:
+def _check_alive(workers: t.Sequence[_Worker]) -> None:
     """A worker that died without reporting (killed, out of memory) fails the build clearly."""
-    for run_id, worker in running.items():
-        if not worker.is_alive() and worker.exitcode not in (0, None):
+    for worker in workers:
+        if worker.run_id is not None and not worker.process.is_alive():
             raise ExperimentError(
-                f"Run '{run_id}' stopped with exit code {worker.exitcode} (killed, or out of"
-                " memory?); its last checkpoint is kept."
+                f"Run '{worker.run_id}' stopped with exit code {worker.process.exitcode}"
+                " (killed, or out of memory?); its last checkpoint is kept."
             )
 
 
 def _worker_main(
-    task: RunTask, messages: multiprocessing.Queue[Message], parent: int
+    inbox: multiprocessing.Queue[RunTask | None],
+    messages: multiprocessing.Queue[Message],
+    parent: int,
 ) -> None:
-    """Entry point of a worker process: train one run, report progress and the result."""
+    """Entry point of a worker process: train the runs it is sent, one after the other,
+    reporting progress and each result, until it is sent None."""
     worker_init(parent)
+    while (task := inbox.get()) is not None:
+        run_id = task.run_id
 
-    def report(step: int, total: int, info: dict[str, float]) -> None:
-        messages.put(("progress", task.run_id, (step, total, info)))
+        def report(step: int, total: int, info: dict[str, float]) -> None:
+            messages.put(("progress", run_id, (step, total, info)))
 
-    try:
-        messages.put(("done", task.run_id, train_one(task, report)))
-    except ReportgenError as exc:
-        messages.put(("failed", task.run_id, exc.message))
+        try:
+            messages.put(("done", run_id, train_one(task, report)))
+        except ReportgenError as exc:
+            messages.put(("failed", run_id, exc.message))
 
 
 def train_one(

@@ -69,11 +69,11 @@ def test_srn_equals_nn_rnn_and_residual_adds_the_previous_state() -> None:
     srn_cls = experiment_module("digitsum").SRN
     torch.manual_seed(0)
     residual = srn_cls(2, 3, residual=True)
-    X = torch.randn(1, 2, 2)
+    X = torch.randn(2, 1, 2)  # (steps, batch, input)
     W, U, b = residual.W, residual.U, residual.b
-    h1 = torch.tanh(X[:, 0] @ W + b)
-    h2 = h1 + torch.tanh(X[:, 1] @ W + h1 @ U + b)
-    torch.testing.assert_close(residual(X)[:, -1], h2)
+    h1 = torch.tanh(X[0] @ W + b)
+    h2 = h1 + torch.tanh(X[1] @ W + h1 @ U + b)
+    torch.testing.assert_close(residual(X)[-1], h2)
 
 
 def test_a_short_memory_run_learns_length_5_sums_above_chance() -> None:

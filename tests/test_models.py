@@ -11,7 +11,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from reportgen.experiment import load_experiments
-from reportgen.train.language_model import SGD, grad_clipping
+from reportgen.train.language_model import grad_clipping
 
 VOCAB, HIDDEN, BATCH, STEPS = 28, 16, 3, 7
 
@@ -155,28 +155,6 @@ def test_grad_clipping_limits_the_joint_norm() -> None:
         torch.cat([p.grad.flatten() for p in net.parameters()])
     )
     torch.testing.assert_close(after, torch.tensor(1.0))
-
-
-def test_sgd_steps_against_the_gradient_and_clears_it() -> None:
-    p = nn.Parameter(torch.tensor([1.0, 2.0]))
-    (p * torch.tensor([3.0, -1.0])).sum().backward()
-    optimizer = SGD([p], lr=0.5)
-    optimizer.step()
-    optimizer.zero_grad()
-    torch.testing.assert_close(p.detach(), torch.tensor([-0.5, 2.5]))
-    assert p.grad is None
-
-
-def test_sgd_matches_torch_optim_sgd() -> None:
-    ours, theirs = nn.Linear(3, 2), nn.Linear(3, 2)
-    theirs.load_state_dict(ours.state_dict())
-    x = torch.randn(4, 3)
-    steps = [SGD(ours.parameters(), 0.1), torch.optim.SGD(theirs.parameters(), 0.1)]
-    for net, optimizer in zip([ours, theirs], steps, strict=True):
-        net(x).square().sum().backward()
-        optimizer.step()
-    for a, b in zip(ours.parameters(), theirs.parameters(), strict=True):
-        torch.testing.assert_close(a, b, rtol=0, atol=0)
 
 
 def test_parameter_counts_by_formula_equal_numel() -> None:

@@ -31,36 +31,52 @@ class TanhRNN(torch.autograd.Function):
     XW: (T, batch, hidden), the input terms X_t W_xh + b_h of all steps;
     H: (batch, hidden), the state before step 1.
     Returns H_1 … H_T as one (T, batch, hidden) tensor.
+
+    ``residual=True`` adds the previous state back (the residual SRN of nndl 6.1):
+    H_t = H_{t-1} + tanh(XW_t + H_{t-1} W_hh). Its backward pass has one term more: ∂L/∂H_t
+    also reaches H_{t-1} unchanged, along the shortcut.
     """
 
     @staticmethod
-    def forward(ctx: t.Any, XW: Tensor, H: Tensor, W_hh: Tensor) -> Tensor:
+    def forward(
+        ctx: t.Any, XW: Tensor, H: Tensor, W_hh: Tensor, residual: bool = False
+    ) -> Tensor:
         Hs = torch.empty_like(XW)
+        updates = torch.empty_like(XW) if residual else Hs  # tanh(…) of every step
         H_prev = H
-        for step in range(XW.shape[0]):
-            # Hs[step] = tanh(XW[step] + H_prev @ W_hh), written in place
-            torch.addmm(XW[step], H_prev, W_hh, out=Hs[step]).tanh_()
-            H_prev = Hs[step]
-        ctx.save_for_backward(H, Hs, W_hh)
+        for XW_t, U_t, H_t in zip(XW.unbind(0), updates.unbind(0), Hs.unbind(0)):
+            # U_t = tanh(XW_t + H_prev @ W_hh), written in place
+            torch.addmm(XW_t, H_prev, W_hh, out=U_t).tanh_()
+            if residual:
+                torch.add(H_prev, U_t, out=H_t)  # H_t = H_{t-1} + U_t
+            H_prev = H_t
+        ctx.residual = residual
+        ctx.save_for_backward(H, Hs, updates, W_hh)
         return Hs
 
     @staticmethod
-    def backward(ctx: t.Any, dHs: Tensor) -> tuple[Tensor, Tensor | None, Tensor]:
+    def backward(
+        ctx: t.Any, dHs: Tensor
+    ) -> tuple[Tensor, Tensor | None, Tensor, None]:
         # dHs: ∂L/∂H_t for every step, as the output layer sends it back
-        H0, Hs, W_hh = ctx.saved_tensors
+        H0, Hs, updates, W_hh = ctx.saved_tensors
         T, batch, hidden = Hs.shape
-        tanh_grad = 1 - Hs * Hs  # tanh'(Z_t) = 1 - H_t², for all steps at once
+        tanh_grad = 1 - updates * updates  # tanh'(Z_t) = 1 - tanh(Z_t)², all steps at once
         W_hh_T = W_hh.t().contiguous()  # a contiguous Wᵀ multiplies faster
         dZ = torch.empty_like(Hs)
-        dH = dHs[T - 1]  # nothing after step T: only the output layer reads H_T
+        dHs_t, tanh_grad_t, dZ_t = dHs.unbind(0), tanh_grad.unbind(0), dZ.unbind(0)
+        dH = dHs_t[T - 1]  # nothing after step T: only the output layer reads H_T
         for step in range(T - 1, -1, -1):
-            torch.mul(dH, tanh_grad[step], out=dZ[step])
+            torch.mul(dH, tanh_grad_t[step], out=dZ_t[step])
             if step:  # ∂L/∂H_{t-1}: the output layer's part plus the path through W_hh
-                dH = torch.addmm(dHs[step - 1], dZ[step], W_hh_T)
-        dH0 = dZ[0] @ W_hh_T if ctx.needs_input_grad[1] else None
+                from_output = dHs_t[step - 1] + dH if ctx.residual else dHs_t[step - 1]
+                dH = torch.addmm(from_output, dZ_t[step], W_hh_T)
+        dH0 = None
+        if ctx.needs_input_grad[1]:
+            dH0 = dZ_t[0] @ W_hh_T + dH if ctx.residual else dZ_t[0] @ W_hh_T
         H_prev = torch.cat([H0.unsqueeze(0), Hs[:-1]]).reshape(T * batch, hidden)
         dW_hh = H_prev.t() @ dZ.reshape(T * batch, hidden)
-        return dZ, dH0, dW_hh  # ∂L/∂XW_t = dZ_t: XW enters Z_t with weight 1
+        return dZ, dH0, dW_hh, None  # ∂L/∂XW_t = dZ_t: XW enters Z_t with weight 1
 
 
 class LSTM(torch.autograd.Function):
@@ -129,10 +145,11 @@ class LSTM(torch.autograd.Function):
         return dG, dH0, dC if ctx.needs_input_grad[2] else None, dW_h
 
 
-def tanh_rnn(XW: Tensor, H: Tensor, W_hh: Tensor) -> Tensor:
+def tanh_rnn(XW: Tensor, H: Tensor, W_hh: Tensor, residual: bool = False) -> Tensor:
     """All hidden states H_1 … H_T of a tanh RNN (see :class:`TanhRNN`)."""
     # Function.apply is untyped in torch
-    return t.cast(Tensor, TanhRNN.apply(XW, H, W_hh))  # type: ignore[no-untyped-call]
+    Hs = TanhRNN.apply(XW, H, W_hh, residual)  # type: ignore[no-untyped-call]
+    return t.cast(Tensor, Hs)
 
 
 def lstm(XW: Tensor, H: Tensor, C: Tensor, W_h: Tensor) -> tuple[Tensor, Tensor]:

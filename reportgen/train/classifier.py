@@ -20,6 +20,7 @@ from torch.nn import functional as F
 from reportgen import limits, restore
 from reportgen.experiment import RunContext
 from reportgen.params import require, require_at_most
+from reportgen.train.optimizers import SGD, Adam
 
 
 @dataclasses.dataclass(frozen=True)
@@ -79,10 +80,11 @@ def evaluate(
     return loss_sum / len(y), correct / len(y)
 
 
-def make_optimizer(net: nn.Module, cfg: ClassifierParams) -> torch.optim.Optimizer:
+def make_optimizer(net: nn.Module, cfg: ClassifierParams) -> SGD | Adam:
+    """The optimizer ``cfg.optimizer`` names, written out (reportgen/train/optimizers.py)."""
     if cfg.optimizer == "sgd":
-        return torch.optim.SGD(net.parameters(), lr=cfg.lr)
-    return torch.optim.Adam(net.parameters(), lr=cfg.lr)
+        return SGD(net.parameters(), lr=cfg.lr)
+    return Adam(net.parameters(), lr=cfg.lr)
 
 
 def train_classifier(
@@ -115,12 +117,15 @@ def train_classifier(
         started = time.perf_counter()
         order = list(range(len(y)))
         ctx.rng.shuffle(order)
+        shuffled = torch.tensor(order, device=X.device)
+        X_epoch, y_epoch = X[shuffled], y[shuffled]  # minibatches are then slices
         for i in range(0, len(order), cfg.batch_size):
-            batch = torch.tensor(order[i : i + cfg.batch_size])
-            loss = loss_fn(net(X[batch]), y[batch])
+            batch = slice(i, i + cfg.batch_size)
+            loss = loss_fn(net(X_epoch[batch]), y_epoch[batch])
             step += 1
+            loss_value = loss.item()
             # a loss of inf or NaN: the run diverged at this step
-            ctx.check_finite("loss", loss.item(), step)
+            ctx.check_finite("loss", loss_value, step)
             loss.backward()
             if cfg.clip_norm > 0:  # gradient clipping: ‖g‖ ≤ clip_norm
                 nn.utils.clip_grad_norm_(net.parameters(), max_norm=cfg.clip_norm)
@@ -132,7 +137,7 @@ def train_classifier(
                     )
             optimizer.step()
             optimizer.zero_grad()
-            window = [window[0] + loss.item(), window[1] + 1]
+            window = [window[0] + loss_value, window[1] + 1]
             if step % cfg.eval_steps == 0:
                 dev_loss, dev_accuracy = evaluate(net, splits["dev"])
                 ctx.log("train_loss", step, window[0] / window[1])
@@ -143,7 +148,7 @@ def train_classifier(
                     best_state = copy.deepcopy(net.state_dict())
                     best_accuracy = dev_accuracy
         train_seconds += time.perf_counter() - started
-        ctx.progress(epoch, cfg.num_epochs, loss=loss.item())
+        ctx.progress(epoch, cfg.num_epochs, loss=loss_value)
         if ctx.checkpoint_due(epoch, cfg.num_epochs):
             ctx.save_checkpoint(
                 {
@@ -158,8 +163,8 @@ def train_classifier(
         best_state = net.state_dict()
     net.load_state_dict(best_state)
     for name in ("dev", "test"):
-        loss_value, accuracy = evaluate(net, splits[name])
-        ctx.metric(f"{name}_loss", loss_value)
+        mean_loss, accuracy = evaluate(net, splits[name])
+        ctx.metric(f"{name}_loss", mean_loss)
         ctx.metric(f"{name}_accuracy", accuracy)
     ctx.metric("steps", step)
     ctx.metric("train_seconds", train_seconds)

@@ -21,6 +21,7 @@ from reportgen.params import require, require_at_most, require_one_minibatch
 from reportgen.text.corpus import Vocab
 from reportgen.text.iterators import seq_data_iter
 from reportgen.train.memory import require_memory, training_bytes
+from reportgen.train.optimizers import SGD
 from reportgen.train.sampling import GREEDY, Sampling, generate
 
 State = torch.Tensor | tuple[torch.Tensor, ...]
@@ -104,34 +105,6 @@ def grad_clipping(net: LanguageModel, theta: float) -> None:
     if norm > theta:
         for g in grads:
             g.mul_(theta / norm)
-
-
-class SGD:
-    """Minibatch SGD (d2l 3.2): the loss is already a batch mean, so step by lr × gradient.
-
-    Written out instead of torch.optim.SGD, whose first use imports torch._dynamo (~2 s in
-    every worker process). Same interface as a torch optimizer: ``step``, ``zero_grad`` and
-    an (empty) state for checkpoints.
-    """
-
-    def __init__(self, params: t.Iterable[nn.Parameter], lr: float) -> None:
-        self.params, self.lr = list(params), lr
-
-    @torch.no_grad()
-    def step(self) -> None:
-        for p in self.params:
-            assert p.grad is not None  # every parameter takes part in the loss
-            p.add_(p.grad, alpha=-self.lr)  # p ← p − lr·∇p
-
-    def zero_grad(self) -> None:
-        for p in self.params:
-            p.grad = None
-
-    def state_dict(self) -> dict[str, t.Any]:
-        return {}  # plain SGD keeps no state between steps
-
-    def load_state_dict(self, state: dict[str, t.Any]) -> None:
-        pass
 
 
 Optimizer = SGD | torch.optim.Optimizer
