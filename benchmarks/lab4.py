@@ -57,7 +57,9 @@ TOKENS_PER_EPOCH = (
 sys.path.insert(0, str(PROJECT / "benchmarks"))
 
 
-def lab4_setup(threads: int) -> list[tuple[str, object, object, list[int], object]]:
+def lab4_setup(
+    threads: int, device: str = "cpu"
+) -> list[tuple[str, object, object, list[int], object]]:
     """(name, net, course params, corpus, optimizer) for each lab4 model, seeded."""
     import torch
     from peer_plugin import peer_models
@@ -72,7 +74,7 @@ def lab4_setup(threads: int) -> list[tuple[str, object, object, list[int], objec
     corpus, vocab = load_corpus_time_machine(DATA_DIR / "timemachine.txt", 10_000)
     params_cls = load_experiments()["rnn_concise"].params_cls
     setup = []
-    for name, net, lr in peer_models(None, vocab, torch.device("cpu")):
+    for name, net, lr in peer_models(None, vocab, torch.device(device)):
         params = params_cls(lr=lr)
         setup.append(
             (name.removeprefix("ours_"), net, params, corpus, SGD(net.parameters(), lr))
@@ -80,21 +82,25 @@ def lab4_setup(threads: int) -> list[tuple[str, object, object, list[int], objec
     return setup
 
 
-def interleaved_epochs(rounds: int, threads: int) -> dict[str, list[float]]:
+def interleaved_epochs(
+    rounds: int, threads: int, device: str = "cpu"
+) -> dict[str, list[float]]:
     """Seconds per epoch of every model, one epoch each per round, order rotating."""
     import torch
 
     from reportgen.experiment import RunContext
     from reportgen.train.language_model import train_epoch
 
-    setup = lab4_setup(threads)
+    setup = lab4_setup(threads, device)
     times: dict[str, list[float]] = {name: [] for name, *_ in setup}
     for r in range(rounds + 1):  # round 0: warm-up, not counted
         for k in range(len(setup)):
             name, net, params, corpus, optimizer = setup[(r + k) % len(setup)]
-            ctx = RunContext(r, "cpu")
+            ctx = RunContext(r, device)
             started = time.perf_counter()
-            train_epoch(net, corpus, params, ctx, torch.device("cpu"), optimizer)
+            train_epoch(net, corpus, params, ctx, torch.device(device), optimizer)
+            if device == "cuda":
+                torch.cuda.synchronize()  # the epoch's kernels, not just their launch
             if r:
                 times[name].append(time.perf_counter() - started)
     return times
@@ -281,7 +287,14 @@ def main() -> None:
     parser.add_argument(
         "--builds-only", action="store_true", help="time the builds, no model epochs"
     )
+    parser.add_argument(
+        "--device",
+        default="cpu",
+        help="cuda: each model's sec/epoch on the GPU beside this machine's CPU (1 thread)",
+    )
     args = parser.parse_args()
+    if args.device != "cpu":
+        return on_device(args.device, args.rounds)
 
     models = {} if args.builds_only else per_model(args.rounds, args.peer)
     report = {
@@ -300,6 +313,49 @@ def main() -> None:
     out.with_suffix(".json").write_text(json.dumps(report, indent=1))
     out.with_suffix(".md").write_text(markdown(report))
     print(markdown(report))
+
+
+def on_device(device: str, rounds: int) -> None:
+    """Every model's median sec/epoch on ``device`` and on this machine's CPU (1 thread),
+    in one invocation; writes lab4-<device>-<stamp>.{json,md}."""
+    import torch
+
+    name = torch.cuda.get_device_name() if device == "cuda" else device
+    timed = interleaved_epochs(rounds, 1, device)
+    cpu = interleaved_epochs(rounds, 1, "cpu")
+    models = {
+        model: {
+            "device_s": statistics.median(times),
+            "cpu_1t_s": statistics.median(cpu[model]),
+        }
+        for model, times in timed.items()
+    }
+    report = {
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "device": name,
+        "cpu": f"{cpu_model()}, {os.cpu_count()} cores",
+        "rounds": rounds,
+        "models": models,
+    }
+    lines = [
+        f"# lab4 sec/epoch — {report['date']} — {name} beside {report['cpu']}",
+        "",
+        f"Course settings, median of {rounds} epochs per model, models interleaved.",
+        "",
+        f"| model | {device} s/epoch | CPU 1 thread s/epoch | speed-up |",
+        "|---|---|---|---|",
+    ]
+    for model, row in models.items():
+        lines.append(
+            f"| {model} | {row['device_s']:.4f} | {row['cpu_1t_s']:.3f} |"
+            f" {row['cpu_1t_s'] / row['device_s']:.1f}× |"
+        )
+    stamp = report["date"][:16].replace(":", "")
+    results = Path(os.environ.get("RESULTS", PROJECT / "benchmarks" / "results"))
+    out = results / f"lab4-{device}-{stamp}"
+    out.with_suffix(".json").write_text(json.dumps(report, indent=1))
+    out.with_suffix(".md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
 
 
 def per_model(rounds: int, with_peer: bool) -> dict[str, dict[str, float | None]]:

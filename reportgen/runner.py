@@ -2,8 +2,9 @@
 
 Missing runs train in ``jobs`` long-lived worker processes (each takes the next run when it
 has finished one), one torch thread each: the lab's models are too small to keep two threads
-busy, but two processes keep two cores busy (see docs/performance.md). Each run is seeded (torch and the run's own ``random.Random``), timed,
-and stored as soon as it finishes, with its resolved params, seed, device and torch version.
+busy, but two processes keep two cores busy (see docs/performance.md). Each run is seeded
+(torch and the run's own ``random.Random``), timed, and stored as soon as it finishes, with
+its resolved params, seed, device and torch version.
 
 Interruption: workers ignore SIGINT and exit when the build dies (:mod:`reportgen.workers`);
 the build turns Ctrl-C or SIGTERM into :class:`Interrupted`
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import importlib.metadata
 import logging
 import multiprocessing
@@ -271,15 +273,21 @@ def _worker_main(
     reporting progress and each result, until it is sent None."""
     worker_init(parent)
     while (task := inbox.get()) is not None:
-        run_id = task.run_id
-
-        def report(step: int, total: int, info: dict[str, float]) -> None:
-            messages.put(("progress", run_id, (step, total, info)))
-
+        report = functools.partial(_report_progress, messages, task.run_id)
         try:
-            messages.put(("done", run_id, train_one(task, report)))
+            messages.put(("done", task.run_id, train_one(task, report)))
         except ReportgenError as exc:
-            messages.put(("failed", run_id, exc.message))
+            messages.put(("failed", task.run_id, exc.message))
+
+
+def _report_progress(
+    messages: multiprocessing.Queue[Message],
+    run_id: str,
+    step: int,
+    total: int,
+    info: dict[str, float],
+) -> None:
+    messages.put(("progress", run_id, (step, total, info)))
 
 
 def train_one(

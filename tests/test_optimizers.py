@@ -52,8 +52,9 @@ def test_adam_takes_torch_optim_adam_s_steps_to_the_last_bit() -> None:
     """Fifty steps, the gradients zeroed in between (ours in place): every parameter
     bit-identical to torch.optim.Adam's, and every .grad still a view of one vector."""
     ours, theirs = twin_models()
-    adam, reference = Adam(ours.parameters(), lr=0.01), torch.optim.Adam(
-        theirs.parameters(), lr=0.01
+    adam, reference = (
+        Adam(ours.parameters(), lr=0.01),
+        torch.optim.Adam(theirs.parameters(), lr=0.01),
     )
     for step in range(50):
         for net, optimizer in ((ours, adam), (theirs, reference)):

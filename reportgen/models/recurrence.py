@@ -44,7 +44,9 @@ class TanhRNN(torch.autograd.Function):
         Hs = torch.empty_like(XW)
         updates = torch.empty_like(XW) if residual else Hs  # tanh(…) of every step
         H_prev = H
-        for XW_t, U_t, H_t in zip(XW.unbind(0), updates.unbind(0), Hs.unbind(0)):
+        for XW_t, U_t, H_t in zip(
+            XW.unbind(0), updates.unbind(0), Hs.unbind(0), strict=True
+        ):
             # U_t = tanh(XW_t + H_prev @ W_hh), written in place
             torch.addmm(XW_t, H_prev, W_hh, out=U_t).tanh_()
             if residual:
