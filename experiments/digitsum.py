@@ -67,7 +67,7 @@ class SRN(nn.Module):
         self.residual = residual
 
     def forward(self, X: torch.Tensor) -> torch.Tensor:
-        """X: (steps, batch, input) → hidden states of every step (steps, batch, hidden)."""
+        """X: (steps, batch, input) → h_1 … h_T as one (steps, batch, hidden) tensor."""
         inputs = X @ self.W + self.b  # x_t W + b for every step at once: one matmul
         h = X.new_zeros(X.shape[1], self.U.shape[0])  # h_0 = 0
         # the recurrence step by step, with backpropagation through time written out
