@@ -19,7 +19,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from fontTools import subset
+from fontTools import subset, ttLib
 
 from reportgen.render.fonts import MONO, SANS, SERIF, font_files
 
@@ -50,6 +50,15 @@ def repository_characters() -> str:
     return "".join(sorted(c for c in found if c.isprintable() or c == " "))
 
 
+def face_number(source: Path, family: str) -> int:
+    """The index of ``family``'s face in the collection ``source`` (0: a single font)."""
+    if source.suffix.lower() != ".ttc":
+        return 0
+    faces = ttLib.TTCollection(str(source)).fonts
+    names = [face["name"].getDebugName(1) for face in faces]
+    return names.index(family)
+
+
 def cut_font(source: Path, number: int, characters: str, target: Path) -> None:
     """``source``'s face ``number`` with only ``characters``, names and layout kept."""
     options = subset.Options()
@@ -72,15 +81,8 @@ def main() -> None:
     characters = repository_characters()
     for family in (SANS, SERIF):
         for source in font_files(family):  # Regular and Bold, .ttc collections
-            out = subprocess.run(
-                ["fc-list", f":family={family}:file={source}", "index"],
-                capture_output=True,
-                text=True,
-                check=True,
-            ).stdout
-            number = int(out.split("=")[1]) if "=" in out else 0
             target = CARRY / "fonts" / (source.stem + "-SC.otf")
-            cut_font(source, number, characters, target)
+            cut_font(source, face_number(source, family), characters, target)
     for source in font_files(MONO):
         shutil.copy(source, CARRY / "fonts" / source.name)
     size = sum(p.stat().st_size for p in CARRY.rglob("*") if p.is_file())

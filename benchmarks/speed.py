@@ -34,6 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from math import nan
 from pathlib import Path
 
 from reportgen.device import cpu_model
@@ -204,43 +205,52 @@ def markdown(report: dict) -> str:
         f" {report['rounds']} round(s); ratio = baseline ÷ current (> 1: faster now).",
     ]
     if "quick" in report:
-        lines += ["", "| quick build | condition | baseline s | current s | ratio |"]
-        lines += ["|---|---|---|---|---|"]
-        for r in report["quick"]:
-            lines.append(
-                f"| {r['lab']} | {r['condition']} | {r['base_s']:.1f} |"
-                f" {r['current_s']:.1f} | {r['ratio']:.2f}× |"
-            )
+        lines += _table(
+            ["quick build", "condition", "baseline s", "current s", "ratio"],
+            [
+                [r["lab"], r["condition"], f"{r['base_s']:.1f}", f"{r['current_s']:.1f}"]
+                + [f"{r['ratio']:.2f}×"]
+                for r in report["quick"]
+            ],
+        )
     if "rerender" in report:
-        lines += ["", "| rebuild | baseline s | current s | ratio |"]
-        lines += ["|---|---|---|---|"]
-        for r in report["rerender"]:
-            lines.append(
-                f"| {r['lab']} ({r['profile']}): {r['step']} | {r['base_s']:.2f} |"
-                f" {r['current_s']:.2f} | {r['ratio']:.2f}× |"
-            )
+        lines += _table(
+            ["rebuild", "baseline s", "current s", "ratio"],
+            [
+                [f"{r['lab']} ({r['profile']}): {r['step']}", f"{r['base_s']:.2f}"]
+                + [f"{r['current_s']:.2f}", f"{r['ratio']:.2f}×"]
+                for r in report["rerender"]
+            ],
+        )
     if "digitsum" in report:
         base, current = report["digitsum"]["base"], report["digitsum"]["current"]
-        lines += ["", "| digitsum course build | baseline s | current s | ratio |"]
-        lines += ["|---|---|---|---|"]
-        lines.append(
-            f"| wall | {base['wall_s']:.0f} | {current['wall_s']:.0f} |"
-            f" {base['wall_s'] / current['wall_s']:.2f}× |"
+        pairs = [("wall", base["wall_s"], current["wall_s"])] + [
+            (f"runs of `{group}` (Σ s)", seconds, current["group_s"].get(group, nan))
+            for group, seconds in base["group_s"].items()
+        ]
+        lines += _table(
+            ["digitsum course build", "baseline s", "current s", "ratio"],
+            [
+                [label, f"{before:.0f}", f"{after:.0f}", f"{before / after:.2f}×"]
+                for label, before, after in pairs
+            ],
         )
-        for group, seconds in base["group_s"].items():
-            now = current["group_s"].get(group, float("nan"))
-            lines.append(
-                f"| runs of `{group}` (Σ s) | {seconds:.0f} | {now:.0f} |"
-                f" {seconds / now:.2f}× |"
-            )
-        lines += ["", "| run | baseline test acc | current test acc |", "|---|---|---|"]
-        for run_id, metrics in base["metrics"].items():
-            now = current["metrics"].get(run_id, {})
-            lines.append(
-                f"| {run_id} | {metrics.get('test_accuracy', '')} |"
-                f" {now.get('test_accuracy', '')} |"
-            )
+        lines += _table(
+            ["run", "baseline test acc", "current test acc"],
+            [
+                [run_id, str(metrics.get("test_accuracy", ""))]
+                + [str(current["metrics"].get(run_id, {}).get("test_accuracy", ""))]
+                for run_id, metrics in base["metrics"].items()
+            ],
+        )
     return "\n".join(lines) + "\n"
+
+
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    """A Markdown table, with a blank line before it."""
+    return ["", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)] + [
+        "| " + " | ".join(row) + " |" for row in rows
+    ]
 
 
 def main() -> None:
