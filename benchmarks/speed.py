@@ -157,10 +157,7 @@ def digitsum_course(trees: dict[str, Path], scratch: Path) -> dict:
         kept = PROJECT / "build" / f"speed-digitsum-{name}"  # to look at its report
         shutil.rmtree(kept, ignore_errors=True)
         shutil.copytree(build_dir, kept)
-        groups: dict[str, float] = {}
-        for run_id, result in results.items():
-            group = run_id.split("[")[0]
-            groups[group] = groups.get(group, 0.0) + result["wall_seconds"]
+        groups = group_seconds(results)
         found[name] = {
             "wall_s": wall,
             "group_s": groups,
@@ -176,6 +173,21 @@ def digitsum_course(trees: dict[str, Path], scratch: Path) -> dict:
         }
         print(name, groups, flush=True)
     return found
+
+
+def group_seconds(results: dict[str, dict]) -> dict[str, float]:
+    """Σ wall seconds of each run group's trainings, in plan order. A run whose key an
+    earlier group's run has (digitsum: lr = 0.001 is the srn group's run) trained once and
+    counts there only."""
+    groups: dict[str, float] = {}
+    seen: set[str] = set()
+    for run_id, result in results.items():
+        group = run_id.split("[")[0]
+        groups.setdefault(group, 0.0)
+        if result["key"] not in seen:
+            seen.add(result["key"])
+            groups[group] += result["wall_seconds"]
+    return groups
 
 
 def stored_results(lab: str, build_dir: Path) -> dict[str, dict]:
