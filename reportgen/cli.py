@@ -91,6 +91,15 @@ BUILD_DIR_OPTION = click.option(
 )
 
 
+def _complete_lab(
+    ctx: click.Context, param: click.Parameter, incomplete: str
+) -> list[str]:
+    """Shell completion of a LAB argument: the shipped labs' ids (docs/cli.md)."""
+    from reportgen.lab import available_labs
+
+    return [lab for lab in available_labs() if lab.startswith(incomplete)]
+
+
 class CorpusType(click.ParamType):  # type: ignore[type-arg]
     """``--corpus PATH``: read and checked at once, so a bad file fails before anything runs."""
 
@@ -344,7 +353,7 @@ def _lang(given: str | None, settings: dict[str, t.Any]) -> str:
     return t.cast(str, chosen)
 
 
-@click.group(cls=_Commands)
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="reportgen")
 @click.option("-v", "--verbose", is_flag=True, help="Log every step.")
 def main(verbose: bool) -> None:
@@ -354,7 +363,7 @@ def main(verbose: bool) -> None:
 
 
 @main.command()
-@click.argument("lab_id", metavar="LAB", default="lab4")
+@click.argument("lab_id", metavar="LAB", default="lab4", shell_complete=_complete_lab)
 @click.option("--student", "student_id", help=student_help)
 @click.option("--name", help="姓名 as printed in the report and the file name.")
 @click.option("--major", help="专业.")
@@ -484,7 +493,7 @@ def _echo_findings(found: t.Sequence[t.Any]) -> None:
 
 
 @main.command()
-@click.argument("lab_id", metavar="LAB", default="lab4")
+@click.argument("lab_id", metavar="LAB", default="lab4", shell_complete=_complete_lab)
 @click.option("--student", "student_id", help=student_help)
 @LANG_OPTION
 @BUILD_DIR_OPTION
@@ -618,7 +627,7 @@ def list_command(build_dir: Path) -> None:
 
 
 @main.command()
-@click.argument("lab_id", metavar="LAB", default="lab4")
+@click.argument("lab_id", metavar="LAB", default="lab4", shell_complete=_complete_lab)
 @PROFILE_OPTION
 @SET_OPTION
 @SEEDS_OPTION
@@ -642,7 +651,7 @@ def status(
 
 
 @main.command()
-@click.argument("lab_id", metavar="LAB", default="lab4")
+@click.argument("lab_id", metavar="LAB", default="lab4", shell_complete=_complete_lab)
 @PROFILE_OPTION
 @SET_OPTION
 @SEEDS_OPTION
@@ -684,6 +693,63 @@ def doctor() -> None:
             click.echo(f"       fix: {check.fix}")
     if problems:
         raise click.ClickException(f"{problems} problem(s) found.")
+
+
+@main.command()
+@click.argument("lab_id", metavar="LAB", shell_complete=_complete_lab)
+@BUILD_DIR_OPTION
+def clean(lab_id: str, build_dir: Path) -> None:
+    """Remove LAB's reports (every language, course and preview), keeping its training
+    results: a rebuild renders them again in seconds."""
+    from reportgen.cleanup import clean_lab
+    from reportgen.lab import load_lab
+
+    lab = load_lab(lab_id)  # an unknown lab is refused with a did-you-mean
+    click.echo(clean_lab(build_dir, lab.id).line(f"{lab.id}'s reports"))
+
+
+@main.command()
+@BUILD_DIR_OPTION
+def gc(build_dir: Path) -> None:
+    """Remove cache entries that neither a lab's last build nor its plain build uses."""
+    from reportgen.cleanup import collect_garbage
+
+    click.echo(collect_garbage(build_dir).line("unused cache entries"))
+
+
+@main.command("open")
+@click.argument("lab_id", metavar="LAB", default="lab4", shell_complete=_complete_lab)
+@click.option("--student", "student_id", help=student_help)
+@LANG_OPTION
+@BUILD_DIR_OPTION
+def open_command(
+    lab_id: str, student_id: str | None, lang: str | None, build_dir: Path
+) -> None:
+    """Open the last PDF (or the first format it wrote) of LAB with the system's viewer."""
+    from reportgen.check import read_manifest
+    from reportgen.lab import load_lab
+
+    settings = _load_settings()
+    sid = _student_id(student_id, _table(settings, "student"))
+    lang = _lang(lang, settings)
+    lab = load_lab(lab_id)
+    manifest = read_manifest(build_dir, lab.id, sid, lang)
+    folder = report_dir(build_dir, lab.id, lang)
+    shown = [folder / name for name in (manifest.files if manifest else [])]
+    openable = [p for p in shown if p.suffix in (".pdf", ".html", ".docx") and p.is_file()]
+    if not openable:
+        raise click.ClickException(
+            f"No {lab.id} report for {sid} in {build_dir}: build it first."
+        )
+    click.echo(f"Opening {openable[0]}", err=True)
+    try:
+        failed = click.launch(str(openable[0])) != 0  # xdg-open, open or start
+    except OSError:  # no launcher on this machine (a server without a desktop)
+        failed = True
+    if failed:
+        raise click.ClickException(
+            f"No viewer could open {openable[0]}: open the file yourself."
+        )
 
 
 # The console script of a virtualenv installed before the entry point moved to

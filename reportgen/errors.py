@@ -28,6 +28,13 @@ class ParamError(ReportgenError):
     """Raised by parameter resolution: unknown key, wrong type or out-of-range value."""
 
 
+class SetError(ParamError):
+    """A ``--set`` whose target or parameter the lab does not have: a usage error (exit 2,
+    like a misspelt option)."""
+
+    exit_code = 2
+
+
 class ExperimentError(ReportgenError):
     """Raised by the pipeline when an experiment cannot be found or fails while running."""
 

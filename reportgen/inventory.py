@@ -30,7 +30,7 @@ def record_latest_keys(
     write_atomic(path, json.dumps(dict(keys), indent=1))
 
 
-def _latest_keys(build_dir: Path, lab_id: str, profile: str) -> dict[str, str]:
+def latest_keys(build_dir: Path, lab_id: str, profile: str) -> dict[str, str]:
     path = latest_keys_path(build_dir, lab_id, profile)
     try:
         data = json.loads(read_own_file(path, build_dir, limits.KEY_MAP_BYTES))
@@ -91,8 +91,9 @@ def describe_status(
 ) -> str:
     from reportgen.plan import PlannedRun, in_stages, plan
 
+    overrides = lab.aim(overrides)
     store = Store(build_dir / "cache")
-    latest = _latest_keys(build_dir, lab.id, profile)
+    latest = latest_keys(build_dir, lab.id, profile)
     lines = [f"{lab.id} ({profile} profile):"]
     left_seconds, unknown = 0.0, 0
     roots = Roots.of(build_dir)

@@ -51,21 +51,53 @@ class Choice:
         return f"{param}: the {self.source} sweep's value with the {best} mean {self.metric}"
 
 
+TargetKind = t.Literal["", "run", "experiment"]
+EXPERIMENT_PREFIX = "experiment:"
+
+
 @dataclasses.dataclass(frozen=True)
 class Override:
     """One ``--set target.param=value``.
 
-    The target is a run id, a group or an experiment (all its runs). On a swept parameter of a
-    group, the value is the new list of grid values: ``--set hidden.num_hiddens=64,128``.
+    The target is a run id or group (those runs), or an experiment (all its runs). A name
+    that is both — lab4's run ``rnn_concise`` and the experiment ``rnn_concise`` that four
+    runs use — means the run: the most specific reading wins, and ``experiment:rnn_concise``
+    reaches every run of the experiment. ``kind`` is "" until :meth:`LabSpec.aim` has read
+    the target against a lab. On a swept parameter of a group, the value is the new list of
+    grid values: ``--set hidden.num_hiddens=64,128``.
     """
 
     target: str
     param: str
     value: str
+    kind: TargetKind = ""
+    prefixed: bool = False  # typed as experiment:<target>
 
     def reaches(self, run: RunSpec) -> bool:
-        """Whether this override is aimed at ``run``: by its id, group or experiment."""
-        return self.target in (run.id, run.group, run.experiment)
+        """Whether this override is aimed at ``run``: by its id or group, or by its
+        experiment."""
+        if self.kind == "run":
+            return self.target in (run.id, run.group)
+        if self.kind == "experiment":
+            return self.target == run.experiment
+        raise ValueError(f"--set {self.text()}: not aimed at a lab yet (LabSpec.aim)")
+
+    def aimed(self, runs: t.Container[str], experiments: t.Container[str]) -> Override:
+        """This override read against a lab whose run ids and groups are ``runs``: still
+        unaimed where the target names nothing of the lab."""
+        if self.kind or self.target not in runs and self.target not in experiments:
+            return self
+        kind: TargetKind = "run" if self.target in runs else "experiment"
+        return dataclasses.replace(self, kind=kind)
+
+    def name(self) -> str:
+        """``target.param`` as it was typed."""
+        prefix = EXPERIMENT_PREFIX if self.prefixed else ""
+        return f"{prefix}{self.target}.{self.param}"
+
+    def text(self) -> str:
+        """The whole ``--set`` value as it was typed."""
+        return f"{self.name()}={self.value}"
 
     def grid_values(self) -> list[t.Any]:
         """The value as a list of grid values, each read as a TOML value (64 → int)."""
@@ -79,7 +111,7 @@ class Override:
 
 
 def parse_override(text: str) -> Override:
-    """Split ``target.param=value``; a malformed text raises ParamError."""
+    """Split ``[experiment:]target.param=value``; a malformed text raises ParamError."""
     # the target may itself hold '.' and '=' (a run id like hidden[lr=0.1,seed=0])
     match = re.fullmatch(r"\s*(.+)\.(\w+)\s*=(.*)", text, re.DOTALL)
     if match is None:
@@ -87,7 +119,11 @@ def parse_override(text: str) -> Override:
             f"--set expects target.param=value (e.g. rnn_scratch.num_hiddens=256), got {text!r}."
         )
     target, param, value = match.groups()
-    return Override(target.strip(), param, value.strip())
+    target = target.strip()
+    if target.startswith(EXPERIMENT_PREFIX):
+        target = target.removeprefix(EXPERIMENT_PREFIX).strip()
+        return Override(target, param, value.strip(), "experiment", prefixed=True)
+    return Override(target, param, value.strip())
 
 
 @dataclasses.dataclass(frozen=True)
@@ -160,6 +196,13 @@ class LabSpec:
 
     def run(self, run_id: str) -> RunSpec:
         return next(r for r in self.runs if r.id == run_id)
+
+    def aim(self, overrides: t.Iterable[Override]) -> tuple[Override, ...]:
+        """``--set`` targets read against this lab: a run id or group where one has the
+        name, else an experiment (see :class:`Override`)."""
+        names = {r.id for r in self.runs} | {r.group for r in self.runs}
+        experiments = {r.experiment for r in self.runs}
+        return tuple(o.aimed(names, experiments) for o in overrides)
 
     def figure_runs(self, figure: FigureSpec) -> list[str]:
         """The runs a figure draws: its own list, or every run of its groups."""
@@ -419,8 +462,8 @@ def _expand(
         for value in values:
             _check_grid_value(r, f"grid.{axis}", value)
     experiment_name = r.get("experiment", str)
-    for o in overrides:
-        if o.param in grid and o.target in (group, experiment_name):
+    for o in overrides:  # aimed at the groups (a grid run's id is no grid's target)
+        if o.param in grid and o.target == (group if o.kind == "run" else experiment_name):
             grid[o.param] = o.grid_values()
             for value in grid[o.param]:
                 _check_grid_value(
@@ -553,7 +596,7 @@ def _check_choices(top: _Reader, runs: t.Sequence[RunSpec]) -> None:
 def _check_override_grid(runs: t.Sequence[RunSpec], o: Override) -> None:
     """``--set <run id>.<swept param>`` would break the grid: name the group instead."""
     for run in runs:
-        if o.target == run.id != run.group and o.param in run.point:
+        if o.kind != "experiment" and o.target == run.id != run.group and o.param in run.point:
             raise ParamError(
                 f"--set {o.target}.{o.param}: {o.param} is swept by group {run.group};"
                 f" set the group's values instead, e.g. --set {run.group}.{o.param}=…"
@@ -575,12 +618,15 @@ def _parse(
     default_seed = attempt(top.seed, top.table.get("seed", 0), "seed") or 0
     runs_table = attempt(_runs_table, top)
     runs: list[RunSpec] = []
+    groups = runs_table.table if runs_table else {}
+    experiments = {str(g.get("experiment")) for g in groups.values() if isinstance(g, dict)}
+    aimed = [o.aimed(groups, experiments) for o in overrides]
     broken: set[str] = set()  # groups whose table has a problem: not checked further
     for group in runs_table.table if runs_table else ():
         room = limits.PLANNED_RUNS - len(runs)
         reader = attempt(runs_table.sub, group) if runs_table else None
         expanded = reader and attempt(
-            _expand, reader, group, default_seed, seed_count, overrides, room
+            _expand, reader, group, default_seed, seed_count, aimed, room
         )
         if expanded is None:
             broken.add(group)

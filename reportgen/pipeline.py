@@ -50,6 +50,7 @@ from reportgen.safety import (
 )
 from reportgen.staged import StagedFiles
 from reportgen.store import RunResult, Store
+from reportgen.withdraw import withdraw_report
 from reportgen.write_errors import (
     DISK_FULL,
     REPORT_KEPT,
@@ -97,14 +98,18 @@ class BuildOutcome:
 MAX_BASENAME_BYTES = 200
 
 
-def report_basename(student: Student, lab: LabSpec) -> str:
-    """Course naming 学号-姓名-Lab-N, with characters unsafe in file names replaced by '_'.
+def report_basename(student: Student, lab: LabSpec, profile: str = "course") -> str:
+    """Course naming 学号-姓名-Lab-N, with characters unsafe in file names replaced by '_';
+    a preview (any profile but the course's) is ``…-Lab-N-preview``, so that it can never
+    be handed in for the report, nor replace it.
 
     Raises UnsafeInput when the name is too long to be a file name (counted in bytes).
     """
     parts = [student.id, student.name] if student.name else [student.id]
     safe = [_UNSAFE_IN_FILENAME.sub("_", p).strip() or "_" for p in parts]
     basename = "-".join(safe) + f"-Lab-{lab.number}"
+    if profile != "course":
+        basename += "-preview"
     size = len(basename.encode("utf-8"))
     if size > MAX_BASENAME_BYTES:
         raise UnsafeInput(
@@ -159,12 +164,13 @@ def build(lab: LabSpec, options: BuildOptions) -> BuildOutcome:
     from reportgen.device import require_device, resolve_device
 
     started = time.perf_counter()
+    options = dataclasses.replace(options, overrides=lab.aim(options.overrides))
     require_device(options.device)  # before anything else, even when nothing must train
     if "docx" in options.formats:
         from reportgen.render.docx import find_pandoc
 
         find_pandoc()  # a missing pandoc fails now, not after the training
-    report_basename(options.student, lab)  # a name too long to be a file fails now
+    report_basename(options.student, lab, options.profile)  # a name too long to be a file fails now
     roots = Roots.of(options.build_dir)  # where input files may come from
     store = Store(options.build_dir / "cache")
     plans = PlanCache(store.root)
@@ -193,13 +199,13 @@ def build(lab: LabSpec, options: BuildOptions) -> BuildOutcome:
         )
         device = resolve_device(options.device)
     for o in options.overrides:
-        log.info("Overriding: %s.%s = %s", o.target, o.param, o.value)
+        log.info("Overriding: %s = %s", o.name(), o.value)
     require_fonts()
     notes_path = options.notes_path or Path(lab.notes)
     notes = read_notes(notes_path, roots)
     with build_lock(options.build_dir):
         try:
-            for folders in _own_folders(lab):  # refused now if one is a link
+            for folders in _own_folders(lab, options.profile):  # refused now if one is a link
                 own_dir(options.build_dir, *folders)
             orphans = remove_orphans(options.build_dir)
             if orphans:
@@ -238,13 +244,13 @@ def build(lab: LabSpec, options: BuildOptions) -> BuildOutcome:
             raise cannot_write(exc, options.build_dir, kept) from None
 
 
-def _own_folders(lab: LabSpec) -> list[tuple[str, ...]]:
+def _own_folders(lab: LabSpec, profile: str) -> list[tuple[str, ...]]:
     """The folders a build writes into, below the build folder."""
-    from reportgen.render.report import FIGURES_DIR, MATH_DIR
+    from reportgen.render.report import MATH_DIR, figures_dir
 
     cache = [("cache", folder) for folder in ("partial", "plans", "latest")]
     report = report_dir(Path(), lab.id, lab.lang).parts
-    return [*cache, (*report, FIGURES_DIR), (*report, MATH_DIR)]
+    return [*cache, (*report, figures_dir(profile)), (*report, MATH_DIR)]
 
 
 def stored_stages(
@@ -350,7 +356,7 @@ def _render_stage(
         overrides=override_texts(options),
         notes_path=str(notes_path),
         has_notes=notes_text is not None,
-        pdf=str(out_dir / (report_basename(options.student, lab) + ".pdf")),
+        pdf=str(out_dir / (report_basename(options.student, lab, options.profile) + ".pdf")),
         runs=run_states(results),
         files=[path.name for path in report_files_of(lab, options).values()],
         seeds=options.seeds,
@@ -361,7 +367,13 @@ def _render_stage(
     unverified = [run_id for run_id in keys if run_id not in mine]
     found = findings(manifest, keys, lab, built=False, unverified=unverified)
     if options.strict and any(f.blocking for f in found):
-        raise SubmissionBlocked(found)
+        # the submission's name must not keep a report of before (a preview has its own)
+        withdrawn = (
+            withdraw_report(report_files_of(lab, options))
+            if options.profile == "course"
+            else []
+        )
+        raise SubmissionBlocked(found, withdrawn)
     # the report's files and the manifest are replaced together: all new or all old
     with StagedFiles() as staged:
         paths, warnings = render(
@@ -381,9 +393,18 @@ def _render_stage(
 class SubmissionBlocked(ReportgenError):
     """Raised by ``build --strict`` when the submission check finds something blocking."""
 
-    def __init__(self, found: t.Sequence[Finding]) -> None:
+    def __init__(self, found: t.Sequence[Finding], withdrawn: t.Sequence[Path]) -> None:
         lines = "\n".join("  " + f.line() for f in found)
-        super().__init__(f"Not ready to hand in (--strict wrote no report):\n{lines}")
+        gone = [p for p in withdrawn if p.suffix in (".pdf", ".md")]
+        removed = (
+            f"\n  The earlier report ({', '.join(str(p) for p in gone)}) was removed, so"
+            " that it cannot be handed in for this one."
+            if gone
+            else ""
+        )
+        super().__init__(
+            f"Not ready to hand in (--strict wrote no report):\n{lines}{removed}"
+        )
 
 
 def render(
@@ -403,7 +424,7 @@ def render(
     from reportgen.render.report import render_report
 
     own_dir(options.build_dir, *out_dir.relative_to(options.build_dir).parts)
-    basename = report_basename(options.student, lab)
+    basename = report_basename(options.student, lab, options.profile)
     return render_report(
         lab,
         run_ids,
@@ -425,7 +446,7 @@ def report_files_of(lab: LabSpec, options: BuildOptions) -> dict[str, Path]:
     """The files the build of ``lab`` with ``options`` writes, by format."""
     from reportgen.render.report import report_files
 
-    basename = report_basename(options.student, lab)
+    basename = report_basename(options.student, lab, options.profile)
     return report_files(
         report_dir(options.build_dir, lab.id, lab.lang), basename, options.formats
     )
@@ -460,7 +481,7 @@ def report_record(
 
 def override_texts(options: BuildOptions) -> list[str]:
     """``--set`` as typed (target.param=value), for the manifest and the record."""
-    return [f"{o.target}.{o.param}={o.value}" for o in options.overrides]
+    return [o.text() for o in options.overrides]
 
 
 def report_date(options: BuildOptions) -> str:

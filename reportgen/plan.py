@@ -25,6 +25,7 @@ from reportgen.errors import (
     LabSpecError,
     ParamError,
     Problems,
+    SetError,
 )
 from reportgen.experiment import Experiment, load_experiments, unloadable
 from reportgen.lab import Choice, LabSpec, Override, RunSpec, did_you_mean
@@ -90,7 +91,9 @@ def plan(
     experiments = load_experiments()
     roots = roots or Roots.of()
     check_spec(lab, experiments)
+    overrides = lab.aim(overrides)
     _check_override_targets(lab, overrides)
+    _check_override_params(lab, experiments, overrides)
     _check_corpus_target(lab, experiments, corpus)
     hashes: dict[
         str, tuple[str, dict[str, str]]
@@ -267,15 +270,33 @@ def in_stages(
 
 
 def _check_override_targets(lab: LabSpec, overrides: t.Sequence[Override]) -> None:
-    names = {r.id for r in lab.runs} | {r.experiment for r in lab.runs}
-    names |= {r.group for r in lab.runs}
+    """Each ``--set`` names a run, group or experiment of the lab (:meth:`LabSpec.aim`)."""
+    experiments = {r.experiment for r in lab.runs}
+    names = experiments | {r.id for r in lab.runs} | {r.group for r in lab.runs}
     for o in overrides:
-        if o.target not in names:
+        if not o.kind or o.kind == "experiment" and o.target not in experiments:
             close = difflib.get_close_matches(o.target, names, n=1)
             hint = f" Did you mean '{close[0]}'?" if close else ""
-            raise ParamError(
-                f"--set {o.target}.{o.param}: lab {lab.id} has no run or experiment"
+            raise SetError(
+                f"--set {o.name()}: lab {lab.id} has no run or experiment"
                 f" '{o.target}'.{hint}"
+            )
+
+
+def _check_override_params(
+    lab: LabSpec, experiments: t.Mapping[str, Experiment], overrides: t.Sequence[Override]
+) -> None:
+    """Each ``--set`` parameter is one of its target's: else the list of those it has, with a
+    did-you-mean (a misspelt key would otherwise be refused only as a run's parameter)."""
+    for o in overrides:
+        reached = {r.experiment for r in lab.runs if o.reaches(r)}
+        known = sorted(
+            {p for e in reached for p in params_mod.field_types(experiments[e].params_cls)}
+        )
+        if o.param not in known:
+            raise SetError(
+                f"--set {o.name()}: {o.target} has no parameter {o.param!r}"
+                f"{did_you_mean(o.param, known) or '.'} Its parameters: {', '.join(known)}."
             )
 
 

@@ -57,7 +57,7 @@ def param_texts(
     default (``tangshi.begin_chars``). Every ``--set`` value is one too, so that a run
     planned only once another group's results are known is covered."""
     corpora = {str(path) for path in corpus_files(runs)}
-    texts = [(f"--set {o.target}.{o.param}", o.value) for o in overrides]
+    texts = [(f"--set {o.name()}", o.value) for o in overrides]
     for run_id, params in runs.items():
         spec = lab.run(run_id)
         for param, value in params.items():
@@ -76,7 +76,7 @@ def _source(
     """What set ``param`` of the run, in the planner's order (the last one wins)."""
     for o in reversed(overrides):
         if o.param == param and o.reaches(spec):
-            return f"--set {o.target}.{param}"
+            return f"--set {o.name()}"
     if param in lab.profiles.get(profile, {}):
         return f"{lab.path.name}: profiles.{profile}.{param}"
     if param in spec.params:

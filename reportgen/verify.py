@@ -263,7 +263,7 @@ def text_mismatches(
         check_shape(Path("the record's discussion"), notes_text)
     student = Student(**record.student)
     out_dir = own_dir(scratch, record.lab)
-    basename = report_basename(student, lab)
+    basename = report_basename(student, lab, record.profile)
     with StagedFiles() as staged:
         paths, _ = render_report(
             lab,

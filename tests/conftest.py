@@ -45,7 +45,7 @@ class QuickBuild:
 
     @property
     def pdf(self) -> Path:
-        return self.build_dir / "lab4" / "WA2214014-杨跃浙-Lab-4.pdf"
+        return self.build_dir / "lab4" / "WA2214014-杨跃浙-Lab-4-preview.pdf"
 
     @property
     def markdown(self) -> Path:

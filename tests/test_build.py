@@ -16,10 +16,12 @@ from PIL import Image
 
 from reportgen.errors import RenderError
 from reportgen.lab import load_lab
+from reportgen.lang import lang
 from reportgen.render.context import format_number
 from reportgen.render.figures import BackgroundFigures, figure_files
 from reportgen.store import RunResult, Store
 
+PREVIEW_MARK = lang("zh")("plot.preview_mark")
 SECTIONS = ["[实验名称]", "[实验目的]", "[实验要求]", "[实验内容]", "[小结或讨论]"]
 PARTS = [
     "1. 文本数据预处理",
@@ -50,7 +52,7 @@ def test_first_build_trains_every_run_and_writes_the_report(
     assert "Runs: 8 trained, 0 from cache." in quick_build.first.output
     assert quick_build.pdf.is_file() and quick_build.markdown.is_file()
     markdown = quick_build.markdown.read_text(encoding="utf-8")
-    figures = re.findall(r"\]\((figures/[^)]+\.png)\)", markdown)
+    figures = re.findall(r"\]\((figures-preview/[^)]+\.png)\)", markdown)
     assert len(figures) == 5
     for figure in figures:  # real images, drawn at 200 dpi
         with Image.open(quick_build.markdown.parent / figure) as image:
@@ -160,7 +162,7 @@ def test_name_with_markup_is_printed_literally(quick_build: QuickBuild) -> None:
         str(quick_build.build_dir),
     )
     assert result.exit_code == 0, result.output
-    pdfs = list((quick_build.build_dir / "lab4").glob("WA2214014-_script_*-Lab-4.pdf"))
+    pdfs = list((quick_build.build_dir / "lab4").glob("WA2214014-_script_*-Lab-4-preview.pdf"))
     assert len(pdfs) == 1  # '<', '>', '/', '*' never reach the file name
     assert name in pdf_text(pdfs[0])
     assert "Runs: 0 trained" in result.output
@@ -194,7 +196,7 @@ def test_student_profile_file_supplies_the_fields(
 
 def test_unchanged_rebuild_reuses_pdf_and_figures(quick_build: QuickBuild) -> None:
     assert quick_build.build().exit_code == 0
-    figures = quick_build.markdown.parent / "figures"
+    figures = quick_build.markdown.parent / "figures-preview"
     # one file per figure: earlier tests' builds (other results) left no stale versions
     assert len(list(figures.glob("*.png"))) == 5
     (figure,) = figures.glob("ppl_all-*.png")
@@ -248,14 +250,37 @@ def test_figures_drawn_in_the_background_are_the_report_s(
     quick_build: QuickBuild, tmp_path: Path
 ) -> None:
     lab, results = load_lab("lab4"), quick_results(quick_build)
-    files = figure_files(lab, results, tmp_path / "figures")
+    folder = tmp_path / "figures-preview"  # as the quick build's, with its mark
+    files = figure_files(lab, results, folder, PREVIEW_MARK)
     assert len(files.missing) == 5
     with BackgroundFigures(lab, results, files) as figures:
         figures.wait()
-    assert figure_files(lab, results, tmp_path / "figures").missing == ()
+    assert figure_files(lab, results, folder, PREVIEW_MARK).missing == ()
     for path in files.paths.values():  # same inputs, same bytes, whichever process drew
         report_figure = quick_build.markdown.parent / path
         assert (tmp_path / path).read_bytes() == report_figure.read_bytes()
+
+
+def red_pixels(png: Path) -> int:
+    """Pixels of the preview mark's red (#b00020, faint) in an RGB(A) PNG."""
+    image = Image.open(png).convert("RGB")
+    return sum(1 for r, g, b in image.getdata() if r > g + 20 and r > b + 10)
+
+
+def test_a_preview_s_figures_carry_its_mark(
+    quick_build: QuickBuild, tmp_path: Path
+) -> None:
+    lab, results = load_lab("lab4"), quick_results(quick_build)
+    marked = figure_files(lab, results, tmp_path / "marked", PREVIEW_MARK)
+    plain = figure_files(lab, results, tmp_path / "plain")
+    assert set(marked.paths.values()).isdisjoint(plain.paths.values())  # other names
+    for files in (marked, plain):
+        with BackgroundFigures(lab, results, files) as figures:
+            figures.wait()
+    # ppl_all: one of seven lines is red; the mark adds thousands of red pixels
+    assert red_pixels(tmp_path / marked.paths["ppl_all"]) > red_pixels(
+        tmp_path / plain.paths["ppl_all"]
+    ) + 5000
 
 
 def test_a_figure_that_cannot_be_drawn_is_a_one_line_error(

@@ -60,7 +60,9 @@ BAD_INPUTS = {
     "unknown parameter": (
         [*GOOD, "--set", "lstm_scratch.num_hidden=25"],
         None,
-        "Error: Unknown parameter 'lstm_scratch.num_hidden'. Did you mean 'num_hiddens'?",
+        "Error: --set lstm_scratch.num_hidden: lstm_scratch has no parameter 'num_hidden';"
+        " did you mean 'num_hiddens'? Its parameters: batch_size, clip_theta, lr,"
+        " max_tokens, num_epochs, num_hiddens, num_steps, optimizer, use_random_iter.",
     ),
     "wrong type": (
         [*GOOD, "--set", "lstm_scratch.num_hiddens=25x"],
@@ -258,3 +260,21 @@ def test_doctor_checks_fonts_torch_and_data() -> None:
     assert "[ok  ] matplotlib CJK" in result.output
     assert "[ok  ] data timemachine.txt" in result.output
     assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize(
+    ("override", "code"),
+    [
+        ("transformer.lr=1", 2),  # no such target: a usage error
+        ("rnn_scratch.nope=3", 2),  # no such parameter: a usage error
+        ("experiment:nosuch.lr=1", 2),
+        ("rnn_scratch.lr=0", 1),  # a parameter's value out of range
+    ],
+)
+def test_set_errors_exit_like_usage_errors(
+    override: str, code: int, tmp_path: Path
+) -> None:
+    result = invoke(
+        "status", "lab4", "--set", override, "--build-dir", str(tmp_path / "b")
+    )
+    assert result.exit_code == code, result.output

@@ -158,7 +158,7 @@ def copy_of(quick_build: QuickBuild, to: Path, *, report: bool) -> Path:
     shutil.copy(quick_build.build_dir / BUILD_MARKER, to)  # a build folder, marked
     if report:
         shutil.copytree(quick_build.build_dir / "lab4", to / "lab4")
-        shutil.rmtree(to / "lab4" / "figures")
+        shutil.rmtree(to / "lab4" / "figures-preview")
     return to
 
 

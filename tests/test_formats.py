@@ -18,7 +18,7 @@ from conftest import STUDENT, QuickBuild, invoke
 from reportgen.errors import RenderError
 from reportgen.render.formats import parse_formats
 
-BASENAME = "WA2214014-杨跃浙-Lab-4"
+BASENAME = "WA2214014-杨跃浙-Lab-4-preview"  # quick builds
 HEADINGS = ["[实验名称]", "[实验目的]", "[实验要求]", "[实验内容]", "[小结或讨论]"]
 
 
@@ -207,7 +207,7 @@ def test_the_html_file_is_whole_and_fetches_nothing(
     finally:
         browser.quit()
         server.shutdown()
-    for expected in ["《深度学习与神经网络》实验报告 4", "WA2214014", *HEADINGS]:
+    for expected in ["《深度学习与神经网络》实验报告 4（快速预览，不能提交）", "WA2214014", *HEADINGS]:
         assert expected in text
     assert (
         "快速预览（quick profile）：非课程设置下的结果，不能提交" in text
@@ -230,7 +230,7 @@ def test_the_html_file_keeps_the_viewport_and_print_rules(every_format: Path) ->
         '<meta name="viewport" content="width=device-width, initial-scale=1">' in html
     )
     assert "@media screen" in html and "@page" in html
-    assert 'src="figures/' not in html and 'src="math/' not in html
+    assert 'src="figures' not in html and 'src="math/' not in html
     assert "http://" not in html.split("<body>")[0]  # no fonts or sheets to fetch
 
 
@@ -250,7 +250,7 @@ def test_the_docx_has_the_header_table_headings_captions_code_and_equations(
     ]  # fmt: skip
     assert header.cell(1, 1).text == "杨跃浙"
     styles = {p.text: p.style.name for p in doc.paragraphs}
-    assert styles["《深度学习与神经网络》实验报告 4"] == "Heading 1"
+    assert styles["《深度学习与神经网络》实验报告 4（快速预览，不能提交）"] == "Heading 1"
     for heading in HEADINGS:
         assert styles[heading] == "Heading 2"
     assert styles["1. 文本数据预处理（d2l 8.2、8.3.4）"] == "Heading 3"
@@ -422,15 +422,15 @@ def test_an_image_in_the_notes_must_be_a_plain_picture(
 ) -> None:
     build_dir = tmp_path / "build"
     shutil.copytree(quick_build.build_dir, build_dir, symlinks=True)
-    (build_dir / "lab4" / "figures" / name).write_bytes(content)
+    (build_dir / "lab4" / "figures-preview" / name).write_bytes(content)
     notes = (
         build_dir / "notes.md"
     )  # notes are read from the project or the build folder
-    notes.write_text(f"My figure:\n\n![mine](figures/{name})\n", encoding="utf-8")
+    notes.write_text(f"My figure:\n\n![mine](figures-preview/{name})\n", encoding="utf-8")
     result = _build(build_dir, "--format", "html,docx", "--notes", str(notes))
     assert result.exit_code == 1
     assert (
-        f"Cannot use the image 'figures/{name}'" in result.output
+        f"Cannot use the image 'figures-preview/{name}'" in result.output
         and why in result.output
     )
     assert "Traceback" not in result.output

@@ -37,7 +37,7 @@ def test_every_lab_quick_builds_a_whole_report(
 ) -> None:
     lab = load_lab(lab_id)
     build_dir, built = quick_lab(lab_id)
-    pdf = next((build_dir / lab_id).glob(f"WA2214014-*-Lab-{lab.number}.pdf"))
+    pdf = next((build_dir / lab_id).glob(f"WA2214014-*-Lab-{lab.number}-preview.pdf"))
     text = pdf_text(pdf)
     flat = re.sub(r"\s+", "", text)
     assert f"实验报告{lab.number}" in flat and re.sub(r"\s+", "", lab.title) in flat
@@ -56,7 +56,7 @@ def test_every_lab_quick_builds_a_whole_report(
     # every figure of the spec is drawn, and the drawn file is an image
     for figure in lab.figures:
         (path,) = re.findall(
-            rf"\]\((figures/{re.escape(figure.id)}-[0-9a-f]+\.png)\)", markdown
+            rf"\]\((figures-preview/{re.escape(figure.id)}-[0-9a-f]+\.png)\)", markdown
         )
         assert (pdf.parent / path).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", path
     assert "附录：运行记录" in flat and built.exit_code == 0
@@ -135,7 +135,7 @@ def test_every_lab_renders_in_english_from_the_same_runs(
     no_notes = str(build_dir / "no-notes.md")
     english = quick_build_of(lab_id, build_dir, "--lang", "en", "--notes", no_notes)
     assert re.search(r"Runs: 0 trained, \d+ from cache", english.output)
-    pdf = next((build_dir / lab_id / "en").glob(f"WA2214014-*-Lab-{lab.number}.pdf"))
+    pdf = next((build_dir / lab_id / "en").glob(f"WA2214014-*-Lab-{lab.number}-preview.pdf"))
     markdown = pdf.with_suffix(".md").read_text(encoding="utf-8")
     record = json.loads(pdf.with_suffix(".record.json").read_text(encoding="utf-8"))
     assert record["lang"] == "en"
@@ -146,5 +146,5 @@ def test_every_lab_renders_in_english_from_the_same_runs(
     for heading in ("[Title]", "[Objectives]", "[Summary and discussion]", "Page 1 of"):
         assert heading in flat, heading
     # the Chinese report beside it is still the course's
-    chinese = next((build_dir / lab_id).glob(f"WA2214014-*-Lab-{lab.number}.md"))
+    chinese = next((build_dir / lab_id).glob(f"WA2214014-*-Lab-{lab.number}-preview.md"))
     assert "[实验名称]" in chinese.read_text(encoding="utf-8")

@@ -78,7 +78,7 @@ def test_quick_build_on_a_user_zip_then_check(
     corpus.write_bytes(buffer.getvalue())
     build_dir = tmp_path / "build"
     quick_build_of("lyrics", build_dir, "--corpus", str(corpus))
-    text = pdf_text(next((build_dir / "lyrics").glob("*-Lab-8.pdf")))
+    text = pdf_text(next((build_dir / "lyrics").glob("*-Lab-8-preview.pdf")))
     assert "my_lyrics.zip" in text and "不一致" in text
     results = lyrics_results(build_dir)
     assert {r.params["use_random_iter"] for r in results} == {True, False}
@@ -111,7 +111,7 @@ def test_without_a_corpus_the_report_says_it_used_the_public_domain_one(
     quick_lab: QuickLab,
 ) -> None:
     build_dir, _ = quick_lab("lyrics")
-    text = pdf_text(next((build_dir / "lyrics").glob("*-Lab-8.pdf")))
+    text = pdf_text(next((build_dir / "lyrics").glob("*-Lab-8-preview.pdf")))
     assert "本次训练没有使用课程原始语料" in text and "tangshi.txt" in text
     (r, _) = lyrics_results(build_dir)
     assert (

@@ -41,30 +41,39 @@ def test_quick_profile_overrides_only_declared_params() -> None:
     assert not hasattr(params_of(runs, "preprocessing"), "num_epochs")
 
 
-def test_set_on_a_run_changes_only_that_run() -> None:
+def changed_runs(override: str) -> list[str]:
+    """The runs of lab4 whose key ``--set override`` changes, in plan order."""
     lab = load_lab("lab4")
     base = {r.id: r.key for r in plan(lab)}
-    changed = {
-        r.id: r.key
-        for r in plan(lab, overrides=[parse_override("lstm_deep.num_hiddens=64")])
-    }
-    assert [run_id for run_id in base if base[run_id] != changed[run_id]] == [
-        "lstm_deep"
-    ]
+    changed = {r.id: r.key for r in plan(lab, overrides=[parse_override(override)])}
+    return [run_id for run_id in base if base[run_id] != changed[run_id]]
 
 
-def test_set_on_an_experiment_changes_all_its_runs() -> None:
-    lab = load_lab("lab4")
-    base = {r.id: r.key for r in plan(lab)}
-    changed = {
-        r.id: r.key for r in plan(lab, overrides=[parse_override("rnn_concise.lr=0.5")])
-    }
-    assert sorted(k for k in base if base[k] != changed[k]) == [
-        "gru_deep",
-        "lstm_deep",
-        "rnn_concise",
-        "rnn_concise_2layers",
-    ]
+@pytest.mark.parametrize(
+    ("override", "runs"),
+    [
+        ("lstm_deep.num_hiddens=64", ["lstm_deep"]),
+        # a run and an experiment of one name: the run alone (the README's example)
+        ("rnn_scratch.num_hiddens=256", ["rnn_scratch"]),
+        ("rnn_concise.num_hiddens=128", ["rnn_concise"]),
+        # the prefix reaches every run of the experiment
+        (
+            "experiment:rnn_concise.lr=0.5",
+            ["rnn_concise", "rnn_concise_2layers", "lstm_deep", "gru_deep"],
+        ),
+        ("experiment:rnn_scratch.num_hiddens=256", ["rnn_scratch", "rnn_scratch_random"]),
+    ],
+)
+def test_set_reaches_the_most_specific_target(override: str, runs: list[str]) -> None:
+    assert changed_runs(override) == runs
+
+
+def test_set_on_an_experiment_no_run_is_named_after(tmp_path: Path) -> None:
+    """tangshi's runs use the experiment ``tangshi`` under other ids: no prefix needed."""
+    lab = load_lab("tangshi")
+    aimed = lab.aim([parse_override("tangshi.num_epochs=3")])
+    assert aimed[0].kind == "experiment"
+    assert all(aimed[0].reaches(r) for r in lab.runs if r.experiment == "tangshi")
 
 
 @pytest.mark.parametrize(
@@ -76,7 +85,13 @@ def test_set_on_an_experiment_changes_all_its_runs() -> None:
         ),
         (
             "lstm_scratch.num_hidden=3",
-            "Unknown parameter 'lstm_scratch.num_hidden'. Did you mean 'num_hiddens'?",
+            "--set lstm_scratch.num_hidden: lstm_scratch has no parameter 'num_hidden';"
+            " did you mean 'num_hiddens'? Its parameters: batch_size, clip_theta, lr,"
+            " max_tokens, num_epochs, num_hiddens, num_steps, optimizer, use_random_iter.",
+        ),
+        (
+            "experiment:nosuch.lr=1",
+            "--set experiment:nosuch.lr: lab lab4 has no run or experiment 'nosuch'.",
         ),
         (
             "lstm_scratch.num_hiddens=big",

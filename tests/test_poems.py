@@ -162,7 +162,7 @@ def test_quick_build_on_a_user_poem_file(
     corpus.write_text(POEMS_TXT, encoding="utf-8")
     build_dir = tmp_path / "build"
     quick_build_of("tangshi", build_dir, "--corpus", str(corpus))
-    pdf = next((build_dir / "tangshi").glob("*-Lab-7.pdf"))
+    pdf = next((build_dir / "tangshi").glob("*-Lab-7-preview.pdf"))
     text = pdf_text(pdf)
     assert "poems.txt（用户提供）" in text
     assert "读入诗数" in text and "「日」" in text and "「月」" in text
@@ -174,7 +174,7 @@ def test_quick_build_on_a_user_poem_file(
     assert {r.params["cell"] for r in results} == {"lstm", "gru", "rnn"}
     lstm = next(r for r in results if r.params["cell"] == "lstm")
     assert lstm.metrics["poems"] == 12 and lstm.metrics["vocab_size"] > 4
-    markdown = next((build_dir / "tangshi").glob("*-Lab-7.md")).read_text(
+    markdown = next((build_dir / "tangshi").glob("*-Lab-7-preview.md")).read_text(
         encoding="utf-8"
     )
     for (

@@ -269,7 +269,7 @@ def test_a_missing_template_fails_before_training(
 def test_a_folder_where_the_pdf_goes_fails_before_training(
     mini_lab: LabSpec, tmp_path: Path
 ) -> None:
-    pdf = tmp_path / "build" / "mini" / "WA2214014-杨跃浙-Lab-4.pdf"
+    pdf = tmp_path / "build" / "mini" / "WA2214014-杨跃浙-Lab-4-preview.pdf"
     pdf.mkdir(parents=True)
     (tmp_path / "build" / BUILD_MARKER).touch()  # a build folder, as a build leaves it
     assert build_error(mini_lab, tmp_path) == (
@@ -289,7 +289,7 @@ def test_a_render_that_fails_late_leaves_the_old_report_whole(
     out = qb.pdf.parent
     report = [qb.markdown, qb.pdf, digest_path(qb.pdf), out / ".build-WA2214014.json"]
     old = {path: path.read_bytes() for path in report}
-    shown = re.findall(r"\]\((figures/[^)]+\.png)\)", qb.markdown.read_text("utf-8"))
+    shown = re.findall(r"\]\((figures-preview/[^)]+\.png)\)", qb.markdown.read_text("utf-8"))
     # the last figure cannot be written: a folder has taken its file's place, so the
     # build fails while the PDF is made, after the Markdown was rendered
     broken = out / shown[-1]

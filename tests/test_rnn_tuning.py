@@ -44,7 +44,7 @@ def test_pdf_has_both_comparison_tables_with_every_swept_value(
     tuning: tuple[Path, Result],
 ) -> None:
     build_dir, _ = tuning
-    text = pdf_text(build_dir / "rnn-tuning" / "WA2214014-杨跃浙-Lab-5.pdf")
+    text = pdf_text(build_dir / "rnn-tuning" / "WA2214014-杨跃浙-Lab-5-preview.pdf")
     flat = re.sub(r"\s+", "", text)
     assert "隐藏单元数对比" in flat and "批量大小对比" in flat
     for value in (128, 200, 300, 16, 32, 64):
@@ -81,7 +81,7 @@ def test_one_seed_prints_plain_values(tmp_path: Path) -> None:
         *("--seeds", "1"),
         *("--set", "hidden.num_hiddens=16,24", "--set", "batch.batch_size=8,16"),
     )
-    text = pdf_text(tmp_path / "rnn-tuning" / "WA2214014-杨跃浙-Lab-5.pdf")
+    text = pdf_text(tmp_path / "rnn-tuning" / "WA2214014-杨跃浙-Lab-5-preview.pdf")
     assert not re.search(r"\d ± \d", text)  # one seed: no std anywhere
     for value in (16, 24, 8):
         assert re.search(rf"^\s*{value}\s+[\d,]{{4,}}\s+\d+\.\d\d", text, re.M), value

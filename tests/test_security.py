@@ -179,7 +179,7 @@ def test_an_earlier_build_folder_is_still_one(
     and marked; only this lab's old figure files are cleaned, not other PNGs."""
     build = _copy_of(quick_build, tmp_path)
     (build / BUILD_MARKER).unlink()
-    theirs = build / "lab4" / "figures" / "myplot-0123456789abcdef.png"
+    theirs = build / "lab4" / "figures-preview" / "myplot-0123456789abcdef.png"
     theirs.write_bytes(b"a student's own plot")
     result = _quick(build)
     assert result.exit_code == 0, result.output
@@ -232,8 +232,8 @@ def test_a_linked_figures_folder_is_refused_and_its_files_kept(
     keep = [documents / "thesis.docx", documents / "curves-0123456789abcdef.png"]
     for path in keep:
         path.write_text("mine")
-    shutil.rmtree(build / "lab4" / "figures")
-    (build / "lab4" / "figures").symlink_to(documents)
+    shutil.rmtree(build / "lab4" / "figures-preview")
+    (build / "lab4" / "figures-preview").symlink_to(documents)
     result = _quick(build)
     assert result.exit_code == 1
     assert "is a symbolic link; reportgen never writes through a link" in result.output
@@ -444,13 +444,13 @@ def test_modules_and_matplotlibrc_in_the_project_do_not_reach_workers(
         (project / f"{module}.py").write_text(f"open({str(ran)!r}, 'a').write('x')\n")
     (project / "matplotlibrc").write_text("text.usetex : True\nlines.linewidth : 9\n")
     build = _copy_of(quick_build, project)
-    shutil.rmtree(build / "lab4" / "figures")  # every figure is drawn by the worker
+    shutil.rmtree(build / "lab4" / "figures-preview")  # every figure is drawn by the worker
     monkeypatch.chdir(project)
     result = _quick(build)
     assert result.exit_code == 0, result.output
     assert not ran.exists()
-    drawn = {p.name for p in (build / "lab4" / "figures").iterdir()}
-    assert drawn == {p.name for p in (quick_build.build_dir / "lab4/figures").iterdir()}
+    drawn = {p.name for p in (build / "lab4" / "figures-preview").iterdir()}
+    assert drawn == {p.name for p in (quick_build.build_dir / "lab4/figures-preview").iterdir()}
 
 
 @pytest.mark.parametrize(

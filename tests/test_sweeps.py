@@ -111,7 +111,7 @@ def test_set_settles_a_choice_and_the_group_plans_at_once(tmp_path: Path) -> Non
     overrides = [parse_override("batch.num_hiddens=24")]
     batch = [r for r in plan(lab, overrides=overrides) if r.spec.group == "batch"]
     assert [r.params.num_hiddens for r in batch] == [24] * 4
-    assert choose_from_results(lab, overrides, {}) == {}
+    assert choose_from_results(lab, lab.aim(overrides), {}) == {}
 
 
 def test_set_on_a_swept_axis_replaces_the_grid_values(tmp_path: Path) -> None:

@@ -160,7 +160,7 @@ def test_a_record_edited_to_match_its_text_is_caught_by_the_rerun(
     result = verify(markdown, tmp_path / "ta", "--epochs", "1")
     assert result.exit_code == 1, result.output
     assert "Run lstm_scratch: DIFFERENT" in result.output
-    assert "the report prints figures/ppl_lstm_scratch-" in result.output
+    assert "the report prints figures-preview/ppl_lstm_scratch-" in result.output
     assert "runs that differ: lstm_scratch." in result.output
     assert result.output.count(": IDENTICAL (") == 7
 
@@ -270,14 +270,14 @@ def test_a_figure_replaced_beside_the_markdown_is_named(
     quick_build: QuickBuild, tmp_path: Path
 ) -> None:
     markdown, _ = handed_in(quick_build, tmp_path / "handed-in")
-    figures = quick_build.markdown.parent / "figures"
-    shutil.copytree(figures, markdown.parent / "figures")
+    figures = quick_build.markdown.parent / "figures-preview"
+    shutil.copytree(figures, markdown.parent / "figures-preview")
     names = sorted(p.name for p in figures.glob("ppl_*.png"))
-    shutil.copy(figures / names[0], markdown.parent / "figures" / names[1])
+    shutil.copy(figures / names[0], markdown.parent / "figures-preview" / names[1])
     result = verify(markdown, tmp_path / "ta", "--epochs", "1")
     assert result.exit_code == 1
     assert (
-        f"the report prints figures/{names[1]} («the file beside the report is another picture»)"
+        f"the report prints figures-preview/{names[1]} («the file beside the report is another picture»)"
         in result.output
     )
     assert result.output.count("another picture") == 1  # the others are the record's
@@ -291,7 +291,7 @@ def test_an_english_report_is_checked_against_its_english_rendering(
     build_dir, _ = quick_lab("lab4")
     no_notes = str(build_dir / "no-notes.md")
     quick_build_of("lab4", build_dir, "--lang", "en", "--notes", no_notes)
-    english = build_dir / "lab4" / "en" / "WA2214014-杨跃浙-Lab-4.pdf"
+    english = build_dir / "lab4" / "en" / "WA2214014-杨跃浙-Lab-4-preview.pdf"
     to = tmp_path / "handed-in"
     to.mkdir()
     for path in (

@@ -51,26 +51,28 @@ class FigureFiles:
     folder: Path
     paths: dict[str, str]  # figure id -> path relative to the report
     missing: tuple[str, ...]  # ids of the figures whose file does not exist yet
+    mark: str = ""  # written across every figure of a preview (:func:`figure_files`)
 
 
 def figure_files(
-    lab: LabSpec, results: t.Mapping[str, RunResult], out_dir: Path
+    lab: LabSpec, results: t.Mapping[str, RunResult], out_dir: Path, mark: str = ""
 ) -> FigureFiles:
     """Name every figure's file after the digest of its inputs.
 
-    The digest covers the figure's spec, the runs' series, labels and statuses, the style
-    and the matplotlib version, so a figure whose file exists is current and is not drawn
-    again; a new version gets a new name beside the old one, which the report in place
-    may still show (see :func:`remove_old_figures`).
+    The digest covers the figure's spec, the runs' series, labels and statuses, the style,
+    the ``mark`` written across it (a preview's: a figure copied out of a preview report
+    still says what it is) and the matplotlib version, so a figure whose file exists is
+    current and is not drawn again; a new version gets a new name beside the old one, which
+    the report in place may still show (see :func:`remove_old_figures`).
     """
     out_dir.mkdir(parents=True, exist_ok=True)  # the build checked it is no link
     names = {
-        spec.id: f"{spec.id}-{_inputs_digest(spec, lab, results)[:16]}.png"
+        spec.id: f"{spec.id}-{_inputs_digest(spec, lab, results, mark)[:16]}.png"
         for spec in lab.figures
     }
     missing = tuple(i for i, name in names.items() if not (out_dir / name).is_file())
     paths = {i: f"{out_dir.name}/{name}" for i, name in names.items()}
-    return FigureFiles(out_dir, paths, missing)
+    return FigureFiles(out_dir, paths, missing, mark)
 
 
 def remove_old_figures(files: FigureFiles) -> None:
@@ -95,7 +97,7 @@ def draw_figures(
         if spec.id not in files.missing:
             continue
         try:
-            png = _draw(spec, lab, results)
+            png = _draw(spec, lab, results, files.mark)
         except Exception as exc:
             raise RenderError(
                 f"Error rendering figure '{spec.id}' ({lab.id}): {exc}"
@@ -187,7 +189,7 @@ def _write_bytes(data: bytes, file: t.BinaryIO) -> None:
 
 
 def _inputs_digest(
-    spec: FigureSpec, lab: LabSpec, results: t.Mapping[str, RunResult]
+    spec: FigureSpec, lab: LabSpec, results: t.Mapping[str, RunResult], mark: str
 ) -> str:
     import hashlib
     import importlib.metadata
@@ -206,6 +208,7 @@ def _inputs_digest(
             for r in lab.figure_runs(spec)
         },
         "style": {k: repr(v) for k, v in STYLE.items()} | {"dpi": FIGURE_DPI},
+        "mark": mark,
         # the words a figure may print besides the spec's: divergence in its language
         "lang": {
             k: v for k, v in lang(lab.lang).messages.items() if k.startswith("plot.")
@@ -218,8 +221,11 @@ def _inputs_digest(
     return hashlib.sha256(canonical_json(inputs).encode()).hexdigest()
 
 
-def _draw(spec: FigureSpec, lab: LabSpec, results: t.Mapping[str, RunResult]) -> bytes:
-    """The figure as PNG bytes, drawn by the function its kind names (render/plots.py)."""
+def _draw(
+    spec: FigureSpec, lab: LabSpec, results: t.Mapping[str, RunResult], mark: str
+) -> bytes:
+    """The figure as PNG bytes, drawn by the function its kind names (render/plots.py),
+    with ``mark`` (if any) written across it."""
     import io
 
     import matplotlib
@@ -235,6 +241,8 @@ def _draw(spec: FigureSpec, lab: LabSpec, results: t.Mapping[str, RunResult]) ->
         # a missing glyph would print as a box: make it an error, never a silent defect
         warnings.filterwarnings("error", message=".*[Gg]lyph.*missing")
         fig = plots.DRAWERS[spec.kind](spec, lab, results)
+        if mark:
+            plots.watermark(fig, mark)
         try:
             buf = io.BytesIO()
             # no software version in the file: the same inputs give the same bytes

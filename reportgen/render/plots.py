@@ -236,3 +236,21 @@ def _plain_log_axis(ax: t.Any) -> None:
     ax.yaxis.set_major_locator(ticker.LogLocator(subs=(1.0, 2.0, 5.0)))
     ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:g}"))
     ax.yaxis.set_minor_formatter(ticker.NullFormatter())
+
+
+def watermark(fig: Figure, text: str) -> None:
+    """``text`` across the middle of ``fig``, large, red and faint: the data stay legible."""
+    fig.text(
+        0.5,
+        0.5,
+        text,
+        transform=fig.transFigure,
+        ha="center",
+        va="center",
+        rotation=12,
+        fontsize=26,
+        fontweight="bold",
+        color="#b00020",
+        alpha=0.22,
+        zorder=10,
+    )

@@ -40,6 +40,12 @@ FIGURES_DIR = "figures"
 MATH_DIR = "math"
 
 
+def figures_dir(profile: str) -> str:
+    """The folder of a report's figures, beside it: a preview's are apart, so that neither
+    report's Markdown loses a figure when the other is rebuilt (each prunes its own)."""
+    return FIGURES_DIR if profile == "course" else f"{FIGURES_DIR}-preview"
+
+
 def render_report(
     lab: LabSpec,
     run_ids: t.Sequence[str],  # the build's runs, in plan order
@@ -66,11 +72,12 @@ def render_report(
     from reportgen.render.pdf_inputs import pdf_is_current, stage_pdf_inputs
     from reportgen.render.templates import html_env, markdown_env
 
-    files = figure_files(lab, results, own_dir(out_dir, FIGURES_DIR))
+    words = lang(lab.lang)
+    mark = "" if profile == "course" else words("plot.preview_mark")
+    files = figure_files(lab, results, own_dir(out_dir, figures_dir(profile)), mark)
     # missing figures are drawn in a worker while the text and the PDF are prepared
     with BackgroundFigures(lab, results, files) as figures:
         warnings = []
-        words = lang(lab.lang)
         judge = Judge(preview=profile != "course", lang=words)
         notes_path, notes_text = notes
         if notes_text is None:
