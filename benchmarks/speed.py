@@ -137,7 +137,8 @@ def rerenders(
             edited = (*profiled, "--notes", str(notes))
             notes.write_text(f"讨论，第 {round_} 次改。\n", encoding="utf-8")
             times["notes_edit"][name].append(build(tree, lab, build_dir, *edited))
-            shutil.rmtree(build_dir / lab / "figures")
+            for figures in ("figures", "figures-preview"):  # a preview's, since 1d07c56
+                shutil.rmtree(build_dir / lab / figures, ignore_errors=True)
             notes.write_text(f"讨论，第 {round_} 次再改。\n", encoding="utf-8")
             times["figure_style"][name].append(build(tree, lab, build_dir, *edited))
     for step, by_code in times.items():
