@@ -16,6 +16,7 @@ from pathlib import Path
 from reportgen import limits
 from reportgen.lab import PROFILES, LabSpec
 from reportgen.lang import DEFAULT_LANG, lang
+from reportgen.non_course import non_course_settings
 from reportgen.paths import report_dir
 from reportgen.safety import read_own_file, refused_character
 from reportgen.shapes import INT_LIMIT, Shape, check_fields
@@ -183,13 +184,12 @@ def findings(
                 "results: rebuild without --profile.",
             )
         )
-    if manifest.overrides:
+    non_course = non_course_settings(
+        lab, manifest.overrides, manifest.seeds, manifest.corpus
+    )
+    if non_course:
         found.append(
-            Finding(
-                False,
-                "Built with non-course settings: "
-                + ", ".join(f"--set {o}" for o in manifest.overrides),
-            )
+            Finding(False, "Built with non-course settings: " + ", ".join(non_course))
         )
     if unverified:
         found.append(

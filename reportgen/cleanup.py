@@ -10,7 +10,8 @@ Both delete only what reportgen made, in a build folder reportgen made (its mark
   (``cache/latest/``) nor the plan a plain build of any shipped lab would make now (course
   and quick, with the choices made from stored results) uses, and checkpoints of unfinished
   runs of such keys. A result a ``--set`` build made stays until another build of that lab
-  and profile replaces it as the latest.
+  and profile replaces it as the latest. Older builds that ``diff`` remembers are not kept
+  for it: after ``gc``, ``diff`` says that their results are gone.
 """
 
 from __future__ import annotations

@@ -428,6 +428,7 @@ def build(
 ) -> None:
     """Build the report for LAB (default lab4): train what is not cached, then render."""
     from reportgen.lab import load_lab
+    from reportgen.param_index import check_early
     from reportgen.pipeline import BuildOptions
     from reportgen.pipeline import build as run_build
     from reportgen.render.context import Student
@@ -444,6 +445,7 @@ def build(
     )
     date = _student_option(date, "date", {}) or None
     lab = load_lab(lab_id, seeds=seeds, overrides=overrides).in_language(lang)
+    check_early(lab, overrides, build_dir)
     corpus = _checked_corpus(corpus, build_dir)
     options = BuildOptions(
         student=student,
@@ -462,12 +464,10 @@ def build(
     )
     outcome = run_build(lab, options)
     click.echo(f"Runs: {outcome.summary.line()}.", err=True)
-    for label, files in (
-        ("trained", outcome.summary.trained),
-        ("from cache", outcome.summary.reused),
-    ):
-        if files:
-            click.echo(f"  {label}: {', '.join(files)}", err=True)
+    for line in _trained_lines(outcome.summary):
+        click.echo(f"  {line}", err=True)
+    if outcome.summary.reused:
+        click.echo(f"  from cache: {', '.join(outcome.summary.reused)}", err=True)
     for warning in outcome.warnings:
         click.echo(f"Warning: {warning}", err=True)
     for i, path in enumerate(_shown_first(outcome.files)):
@@ -475,6 +475,19 @@ def build(
     click.echo(f"Built in {outcome.seconds:.1f} s.", err=True)
     _echo_findings(outcome.findings)
     program.STATE.finished = True  # a signal from now on finds the work done
+
+
+def _trained_lines(summary: t.Any) -> list[str]:
+    """``trained: …`` with why: the runs of one reason together (``never trained here``,
+    ``--force``), each other run with what changed."""
+    by_reason: dict[str, list[str]] = {}
+    for run_id in summary.trained:
+        reason = "; ".join(summary.why[run_id])
+        by_reason.setdefault(reason, []).append(run_id)
+    return [
+        f"trained ({reason}): {', '.join(run_ids)}"
+        for reason, run_ids in by_reason.items()
+    ]
 
 
 def _shown_first(files: dict[str, Path]) -> list[Path]:
@@ -633,6 +646,12 @@ def list_command(build_dir: Path) -> None:
 @SEEDS_OPTION
 @click.option("--corpus", type=CorpusType(), help=corpus_help)
 @BUILD_DIR_OPTION
+@click.option(
+    "--why",
+    is_flag=True,
+    help="For each run that must train, every reason: never trained here, each parameter"
+    " changed (old → new), each code file changed, a data file changed.",
+)
 def status(
     lab_id: str,
     profile: str,
@@ -640,14 +659,17 @@ def status(
     seeds: int | None,
     corpus: Path | None,
     build_dir: Path,
+    why: bool,
 ) -> None:
     """Show which runs of LAB are cached, stale or missing, and the time left to train."""
     from reportgen.inventory import describe_status
     from reportgen.lab import load_lab
+    from reportgen.param_index import check_early
 
     lab = load_lab(lab_id, seeds=seeds, overrides=overrides)
+    check_early(lab, overrides, build_dir)
     corpus = _checked_corpus(corpus, build_dir)
-    click.echo(describe_status(lab, profile, tuple(overrides), build_dir, corpus))
+    click.echo(describe_status(lab, profile, tuple(overrides), build_dir, corpus, why))
 
 
 @main.command()
@@ -668,9 +690,11 @@ def validate(
     """Check LAB's spec, template and experiments as build does, training nothing."""
     from reportgen.authoring import check_inputs
     from reportgen.lab import load_lab
+    from reportgen.param_index import check_early
     from reportgen.safety import Roots
 
     lab = load_lab(lab_id, seeds=seeds, overrides=overrides)
+    check_early(lab, overrides, build_dir)
     corpus = _checked_corpus(corpus, build_dir)
     check_inputs(lab, profile, tuple(overrides), corpus, Roots.of(build_dir))
     click.echo(
@@ -693,6 +717,40 @@ def doctor() -> None:
             click.echo(f"       fix: {check.fix}")
     if problems:
         raise click.ClickException(f"{problems} problem(s) found.")
+
+
+@main.command()
+@click.argument("lab_id", metavar="LAB", default="lab4", shell_complete=_complete_lab)
+@click.option(
+    "--builds",
+    type=click.IntRange(min=1, max=19),
+    default=1,
+    show_default=True,
+    help="Compare the last build with the one N builds before it.",
+)
+@BUILD_DIR_OPTION
+def diff(lab_id: str, builds: int, build_dir: Path) -> None:
+    """Compare the metrics of LAB's last build with those of the build before it (e.g.
+    before and after a --set): every metric that differs, in a table."""
+    from reportgen.history import metric_rows, read_history, text_table
+    from reportgen.lab import load_lab
+    from reportgen.store import Store
+
+    lab = load_lab(lab_id)
+    history = read_history(build_dir, lab.id)
+    if len(history) <= builds:
+        raise click.ClickException(
+            f"{build_dir} remembers {len(history)} build(s) of {lab.id} with different"
+            f" runs: nothing to compare {builds} build(s) back. Build it again with other"
+            " settings (--set, --profile) first."
+        )
+    before, after = history[-1 - builds], history[-1]
+    rows, same = metric_rows(before, after, Store(build_dir / "cache"))
+    click.echo(f"{lab.id}: {before.label()} → {after.label()}")
+    if rows:
+        header = ["run", "metric", "before", "after", "change"]
+        click.echo(text_table(header, rows, right=(2, 3, 4)))
+    click.echo(f"{len(rows)} metric(s) differ, {same} the same.")
 
 
 @main.command()

@@ -88,10 +88,18 @@ def describe_status(
     overrides: tuple[t.Any, ...],
     build_dir: Path,
     corpus: Path | None = None,
+    why: bool = False,
 ) -> str:
-    from reportgen.plan import PlannedRun, in_stages, plan
+    """Each run of the lab: cached, stale (with what changed) or missing, then the time
+    left to train. ``why``: every reason of each run that must train, in full."""
+    from reportgen import param_index
+    from reportgen.experiment import load_experiments
+    from reportgen.plan import PlannedRun, in_stages, param_names, plan
+    from reportgen.plan_cache import inputs_digest
+    from reportgen.reasons import retrain_reasons
 
     overrides = lab.aim(overrides)
+    param_index.remember(build_dir, inputs_digest(), param_names(load_experiments()))
     store = Store(build_dir / "cache")
     latest = latest_keys(build_dir, lab.id, profile)
     lines = [f"{lab.id} ({profile} profile):"]
@@ -115,19 +123,17 @@ def describe_status(
             lines.append(f"  cached   {run.id}")
             continue
         previous = store.load(latest[run.id]) if run.id in latest else None
+        reasons = retrain_reasons(run, previous)
+        state = "missing" if previous is None else "stale  "
+        if why:
+            lines.append(f"  {state}  {run.id}: {'; '.join(reasons)}")
+        elif previous is not None:
+            lines.append(f"  {state}  {run.id} ({_short(reasons)})")
+        else:
+            lines.append(f"  {state}  {run.id}")
         if previous is None:
-            lines.append(f"  missing  {run.id}")
             unknown += 1
             continue
-        changed = [
-            k for k, v in previous.params.items() if getattr(run.params, k, v) != v
-        ]
-        why = (
-            f"params changed: {', '.join(changed)}"
-            if changed
-            else "code or data changed"
-        )
-        lines.append(f"  stale    {run.id} ({why})")
         left_seconds += _seconds_now(previous, run.params)
     for spec in waiting:
         sources = ", ".join(f"{p} from {c.source}" for p, c in spec.choose.items())
@@ -143,6 +149,12 @@ def describe_status(
     else:
         lines.append("Everything is cached: a build only re-renders.")
     return "\n".join(lines)
+
+
+def _short(reasons: list[str]) -> str:
+    """The reasons in a few words: the parameters changed (by name), else the first."""
+    changed = [r.split(":")[0] for r in reasons if " → " in r]
+    return f"params changed: {', '.join(changed)}" if changed else reasons[0]
 
 
 def _seconds_now(previous: RunResult, params_now: object) -> float:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from markupsafe import Markup
 
+from reportgen import param_index
 from reportgen import params as params_mod
 from reportgen.authoring import check_figure_series, check_inputs
 from reportgen.check import (
@@ -29,14 +30,18 @@ from reportgen.check import (
     write_manifest,
 )
 from reportgen.errors import ReportgenError
+from reportgen.experiment import load_experiments
+from reportgen.history import remember_build
 from reportgen.interrupts import Interrupted
-from reportgen.inventory import record_latest_keys
+from reportgen.inventory import latest_keys, record_latest_keys
 from reportgen.lab import LabSpec, Override
+from reportgen.non_course import non_course_settings
 from reportgen.paths import DEFAULT_BUILD_DIR, report_dir
-from reportgen.plan import Chosen, PlannedRun, in_stages, plan
+from reportgen.plan import Chosen, PlannedRun, in_stages, param_names, plan
 from reportgen.plan_cache import PlanCache, inputs_digest, plan_digest
 from reportgen.preflight import preflight
 from reportgen.printed import RunParams, corpus_files, param_texts, spec_texts
+from reportgen.reasons import DAMAGED, FORCED, retrain_reasons
 from reportgen.render.context import Student
 from reportgen.render.fonts import require_fonts
 from reportgen.render.notes import read_notes
@@ -207,6 +212,10 @@ def build(lab: LabSpec, options: BuildOptions) -> BuildOutcome:
         try:
             for folders in _own_folders(lab, options.profile):  # refused now if one is a link
                 own_dir(options.build_dir, *folders)
+            if stored is None:  # the experiments are imported: remember their parameters
+                param_index.remember(
+                    options.build_dir, inputs, param_names(load_experiments())
+                )
             orphans = remove_orphans(options.build_dir)
             if orphans:
                 log.info(
@@ -248,7 +257,7 @@ def _own_folders(lab: LabSpec, profile: str) -> list[tuple[str, ...]]:
     """The folders a build writes into, below the build folder."""
     from reportgen.render.report import MATH_DIR, figures_dir
 
-    cache = [("cache", folder) for folder in ("partial", "plans", "latest")]
+    cache = [("cache", folder) for folder in ("partial", "plans", "latest", "history")]
     report = report_dir(Path(), lab.id, lab.lang).parts
     return [*cache, (*report, figures_dir(profile)), (*report, MATH_DIR)]
 
@@ -299,6 +308,16 @@ def _train(
     jobs = options.jobs or (1 if device == "cuda" else (os.cpu_count() or 1))
     results: dict[str, RunResult] = {}
     summary = ExecutionSummary()
+    latest = latest_keys(options.build_dir, lab.id, options.profile)  # the last build's
+
+    def _why(run: PlannedRun) -> list[str]:
+        """Why ``run`` trained: --force, a damaged entry of its own key, or what differs
+        from the result the last build stored for it."""
+        if options.force:
+            return [FORCED]
+        if latest.get(run.id) == run.key:
+            return [DAMAGED]
+        return retrain_reasons(run, store.load(latest[run.id]) if run.id in latest else None)
 
     def trained(chosen: Chosen) -> dict[str, RunResult]:
         """Train the runs of the plan with ``chosen`` that are not done yet."""
@@ -311,13 +330,11 @@ def _train(
             stage_plan = plan(
                 lab, options.profile, options.overrides, options.corpus, chosen, roots
             )
+        to_run = {r.id: r for r in stage_plan if r.id not in results}
         done, stage_summary = execute(
-            [r for r in stage_plan if r.id not in results],
-            store,
-            device,
-            jobs=jobs,
-            force=options.force,
+            list(to_run.values()), store, device, jobs=jobs, force=options.force
         )
+        stage_summary.why = {r: _why(to_run[r]) for r in stage_summary.trained}
         results.update(done)
         summary = summary.merged(stage_summary)
         plans.put(plan_key(chosen), stage_plan)
@@ -344,6 +361,11 @@ def _render_stage(
     keys, results, chosen = stages.keys, stages.results, stages.chosen
     check_figure_series(lab, results)  # before anything is drawn
     record_latest_keys(options.build_dir, lab.id, options.profile, keys)
+    corpus = str(options.corpus) if options.corpus else None
+    non_course = non_course_settings(
+        lab, override_texts(options), options.seeds, corpus
+    )
+    remember_build(options.build_dir, lab.id, options.profile, non_course, keys)
 
     out_dir = report_dir(options.build_dir, lab.id, lab.lang)
     notes_path, notes_text = notes
@@ -377,7 +399,8 @@ def _render_stage(
     # the report's files and the manifest are replaced together: all new or all old
     with StagedFiles() as staged:
         paths, warnings = render(
-            lab, list(keys), results, chosen, options, notes, out_dir, staged, record
+            lab, list(keys), results, chosen, options, notes, out_dir, staged, record,
+            non_course,
         )
         write_manifest(staged, options.build_dir, manifest)
         staged.commit()
@@ -417,10 +440,11 @@ def render(
     out_dir: Path,
     staged: StagedFiles,
     record: str,
+    non_course: t.Sequence[str],
 ) -> tuple[dict[str, Path], list[str]]:
     """Figures, Markdown and the formats of ``options`` from stored results, staged in
-    ``staged``, with the report's ``record`` beside the Markdown and inside the PDF.
-    Imports no torch."""
+    ``staged``, with the report's ``record`` beside the Markdown and inside the PDF, and
+    the ``non_course`` options on its first page. Imports no torch."""
     from reportgen.render.report import render_report
 
     own_dir(options.build_dir, *out_dir.relative_to(options.build_dir).parts)
@@ -439,6 +463,7 @@ def render(
         staged,
         record,
         options.formats,
+        non_course,
     )
 
 

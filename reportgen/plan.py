@@ -92,8 +92,7 @@ def plan(
     roots = roots or Roots.of()
     check_spec(lab, experiments)
     overrides = lab.aim(overrides)
-    _check_override_targets(lab, overrides)
-    _check_override_params(lab, experiments, overrides)
+    check_override_names(lab, overrides, param_names(experiments))
     _check_corpus_target(lab, experiments, corpus)
     hashes: dict[
         str, tuple[str, dict[str, str]]
@@ -269,31 +268,39 @@ def in_stages(
     return chosen, dict(results)
 
 
-def _check_override_targets(lab: LabSpec, overrides: t.Sequence[Override]) -> None:
-    """Each ``--set`` names a run, group or experiment of the lab (:meth:`LabSpec.aim`)."""
+ParamNames = t.Mapping[str, t.Collection[str]]  # experiment -> its parameters
+
+
+def param_names(experiments: t.Mapping[str, Experiment]) -> dict[str, list[str]]:
+    """Every experiment's parameters, by name (what ``--set`` may name)."""
+    return {
+        name: sorted(params_mod.field_types(exp.params_cls))
+        for name, exp in experiments.items()
+    }
+
+
+def check_override_names(
+    lab: LabSpec, overrides: t.Sequence[Override], names: ParamNames
+) -> None:
+    """Each ``--set`` names a run, group or experiment of the lab (:meth:`LabSpec.aim`),
+    and a parameter of what it reaches: else a usage error listing the parameters there
+    are, with a did-you-mean (a misspelt key would otherwise be refused only as some run's
+    parameter). ``names``: the experiments' parameters (:func:`param_names`, or the index
+    a build remembered: reportgen.param_index)."""
+    overrides = lab.aim(overrides)
     experiments = {r.experiment for r in lab.runs}
-    names = experiments | {r.id for r in lab.runs} | {r.group for r in lab.runs}
+    targets = experiments | {r.id for r in lab.runs} | {r.group for r in lab.runs}
     for o in overrides:
         if not o.kind or o.kind == "experiment" and o.target not in experiments:
-            close = difflib.get_close_matches(o.target, names, n=1)
+            close = difflib.get_close_matches(o.target, targets, n=1)
             hint = f" Did you mean '{close[0]}'?" if close else ""
             raise SetError(
                 f"--set {o.name()}: lab {lab.id} has no run or experiment"
                 f" '{o.target}'.{hint}"
             )
-
-
-def _check_override_params(
-    lab: LabSpec, experiments: t.Mapping[str, Experiment], overrides: t.Sequence[Override]
-) -> None:
-    """Each ``--set`` parameter is one of its target's: else the list of those it has, with a
-    did-you-mean (a misspelt key would otherwise be refused only as a run's parameter)."""
-    for o in overrides:
         reached = {r.experiment for r in lab.runs if o.reaches(r)}
-        known = sorted(
-            {p for e in reached for p in params_mod.field_types(experiments[e].params_cls)}
-        )
-        if o.param not in known:
+        known = sorted({p for e in reached for p in names.get(e, ())})
+        if reached <= set(names) and o.param not in known:
             raise SetError(
                 f"--set {o.name()}: {o.target} has no parameter {o.param!r}"
                 f"{did_you_mean(o.param, known) or '.'} Its parameters: {', '.join(known)}."

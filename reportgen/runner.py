@@ -45,12 +45,15 @@ class ExecutionSummary:
     trained: list[str] = dataclasses.field(default_factory=list)
     reused: list[str] = dataclasses.field(default_factory=list)
     diverged: list[str] = dataclasses.field(default_factory=list)
+    # run id -> why it had to train (reportgen.reasons), for the runs the build named
+    why: dict[str, list[str]] = dataclasses.field(default_factory=dict)
 
     def merged(self, other: ExecutionSummary) -> ExecutionSummary:
         return ExecutionSummary(
             self.trained + other.trained,
             self.reused + other.reused,
             self.diverged + other.diverged,
+            self.why | other.why,
         )
 
     def line(self) -> str:

@@ -241,6 +241,7 @@ def text_mismatches(
     """Render the report again from ``record`` (in ``scratch``) and compare the numbers of
     its text with those of ``report``; differences of the rendering code go into ``notes``."""
     from reportgen import __version__
+    from reportgen.non_course import non_course_settings
     from reportgen.pipeline import report_basename
     from reportgen.render.context import Student
     from reportgen.render.notes import check_shape
@@ -281,6 +282,9 @@ def text_mismatches(
             basename,
             staged,
             record.to_json(),
+            non_course=non_course_settings(
+                lab, record.overrides, record.seeds, record.corpus
+            ),
         )
         staged.commit()
     again = paths["pdf"] if report.suffix.lower() == ".pdf" else paths["md"]

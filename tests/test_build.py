@@ -130,7 +130,7 @@ def test_set_retrains_exactly_the_affected_run(quick_build: QuickBuild) -> None:
     assert result.exit_code == 0, result.output
     assert "Overriding: lstm_scratch.num_hiddens = 32" in result.output
     assert "Runs: 1 trained, 7 from cache." in result.output
-    assert "trained: lstm_scratch" in result.output
+    assert re.search(r"trained \(num_hiddens: \d+ → 32\): lstm_scratch\n", result.output)
     # planning a different value now: the run built last time is stale, the rest cached
     status = invoke(
         "status",
@@ -144,6 +144,11 @@ def test_set_retrains_exactly_the_affected_run(quick_build: QuickBuild) -> None:
     )
     assert "stale    lstm_scratch (params changed: num_hiddens)" in status.output
     assert status.output.count("cached   ") == 7
+    why = invoke(
+        "status", "lab4", "--profile", "quick", "--why",
+        "--build-dir", str(quick_build.build_dir), "--set", "lstm_scratch.num_hiddens=64",
+    )
+    assert "stale    lstm_scratch: num_hiddens: 32 → 64\n" in why.output
     assert "To train: about" in status.output
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 import time
 from pathlib import Path
@@ -59,6 +61,7 @@ def test_gc_removes_only_results_nothing_uses(
     quick_build: QuickBuild, tmp_path: Path
 ) -> None:
     build_dir = copy_build(quick_build, tmp_path)
+    invoke("gc", "--build-dir", str(build_dir))  # what other tests' builds left
     before = set(Store(build_dir / "cache").keys())
 
     def build(*args: str) -> None:
@@ -118,3 +121,30 @@ def test_shell_completion_offers_the_lab_names(tmp_path: Path) -> None:
         [str(script)], env=env, capture_output=True, text=True, cwd=tmp_path
     )
     assert done.stdout.split() == ["plain,lab4", "plain,lyrics"], done.stderr
+
+
+def test_diff_sets_two_builds_side_by_side(quick_build: QuickBuild, tmp_path: Path) -> None:
+    build_dir = copy_build(quick_build, tmp_path)
+    shutil.rmtree(build_dir / "cache" / "history")  # other tests' builds: start afresh
+    args = ["build", "lab4", *STUDENT, "--profile", "quick", "--build-dir", str(build_dir)]
+    assert invoke(*args).exit_code == 0  # the plain preview: the first build remembered
+    nothing = invoke("diff", "lab4", "--build-dir", str(build_dir))
+    assert nothing.exit_code == 1 and "nothing to compare" in nothing.output
+    changed = invoke(*args, "--set", "lstm_scratch.num_hiddens=32")
+    assert changed.exit_code == 0, changed.output
+    again = invoke(*args, "--set", "lstm_scratch.num_hiddens=32")  # a re-render: no entry
+    assert again.exit_code == 0, again.output
+    result = invoke("diff", "lab4", "--build-dir", str(build_dir))
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert "(quick) → " in lines[0] and "--set lstm_scratch.num_hiddens=32" in lines[0]
+    rows = [line.split() for line in lines if line.startswith("lstm_scratch ")]
+    assert rows and all(row[0] == "lstm_scratch" for row in rows)
+    perplexity = next(row for row in rows if row[1] == "perplexity")
+    store = Store(build_dir / "cache")
+    latest = json.loads((build_dir / "cache/latest/lab4-quick.json").read_text())
+    after = store.load(latest["lstm_scratch"])
+    assert after is not None
+    assert perplexity[3] == f"{after.metrics['perplexity']:.4g}"  # the stored number
+    assert not any(line.startswith(("rnn_concise ", "gru_deep ")) for line in lines)
+    assert re.search(r"^\d+ metric\(s\) differ, \d+ the same\.$", lines[-1])

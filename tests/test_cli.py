@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from conftest import invoke, invoke_fresh
+from conftest import QuickBuild, invoke, invoke_fresh
 
 GOOD = ["build", "lab4", "--student", "WA2214014", "--profile", "quick"]
 NO_CUDA = "cuda-absent"
@@ -278,3 +278,25 @@ def test_set_errors_exit_like_usage_errors(
         "status", "lab4", "--set", override, "--build-dir", str(tmp_path / "b")
     )
     assert result.exit_code == code, result.output
+
+
+def test_a_misspelt_set_is_refused_before_torch_once_a_build_planned(
+    quick_build: QuickBuild,
+) -> None:
+    """A build remembers the experiments' parameters (reportgen.param_index): a wrong
+    ``--set`` answers without importing torch, listing what there is."""
+    build_dir = str(quick_build.build_dir)
+    # any status or build that imports the experiments (re)writes the index
+    assert invoke("status", "lab4", "--build-dir", build_dir).exit_code == 0
+    assert list((quick_build.build_dir / "cache" / "params").glob("*.json"))
+    for command in (["status", "lab4"], ["build", "lab4", "--student", "WA2214014"]):
+        out, torch_imported = invoke_fresh(
+            *command, "--set", "rnn_scratch.num_hidden=3", "--build-dir", build_dir
+        )
+        assert "did you mean 'num_hiddens'? Its parameters: batch_size," in out, out
+        assert not torch_imported, command
+    out, torch_imported = invoke_fresh(
+        "status", "lab4", "--set", "rnn_scrath.lr=3", "--build-dir", build_dir
+    )
+    assert "has no run or experiment 'rnn_scrath'. Did you mean 'rnn_scratch'?" in out
+    assert not torch_imported

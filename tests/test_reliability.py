@@ -36,7 +36,7 @@ def test_corrupt_entry_is_reported_and_rerun(quick_build: QuickBuild) -> None:
     result = quick_build.build()
     assert result.exit_code == 0, result.output
     assert "Runs: 1 trained, 7 from cache." in result.output
-    assert "trained: rnn_concise" in result.output
+    assert "trained (its stored result was unusable): rnn_concise" in result.output
 
 
 def test_orphaned_temp_files_are_cleaned(quick_build: QuickBuild) -> None:

@@ -3,11 +3,12 @@ preview never shares that name."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
 import pytest
-from conftest import STUDENT, QuickBuild, invoke
+from conftest import STUDENT, QuickBuild, invoke, pdf_text
 
 from reportgen.render.report import report_files
 from reportgen.withdraw import withdraw_report
@@ -37,6 +38,15 @@ def test_a_refused_strict_build_withdraws_the_earlier_report(
     folder = build_dir / "lab4"
     pdf = folder / "WA2214014-杨跃浙-Lab-4.pdf"
     assert pdf.is_file() and pdf.with_suffix(".md").is_file()
+    # its first page says the settings are not the course's, and check names them
+    first_page = pdf_text(pdf).split("\f")[0]
+    flat = re.sub(r"\s+", "", first_page)
+    assert "本报告的运行用了课程设置以外的选项" in first_page
+    assert "--setexperiment:rnn_scratch.num_epochs=1" in flat
+    check = invoke("check", "lab4", "--student", "WA2214014", "--build-dir", str(build_dir))
+    assert "Built with non-course settings: --set experiment:rnn_scratch.num_epochs=1" in (
+        check.output
+    )
     preview = invoke(
         "build", "lab4", *STUDENT, "--build-dir", str(build_dir), "--profile", "quick"
     )
@@ -55,6 +65,7 @@ def test_a_refused_strict_build_withdraws_the_earlier_report(
 def test_only_a_report_reportgen_built_is_withdrawn(
     quick_build: QuickBuild, tmp_path: Path
 ) -> None:
+    assert "课程设置以外的选项" not in pdf_text(quick_build.pdf)  # a plain preview
     built = report_files(quick_build.pdf.parent, quick_build.pdf.stem)
     mine = report_files(tmp_path, "mine")
     for kind, path in built.items():

@@ -229,6 +229,7 @@ class ReportContext(t.TypedDict):
     student: Student
     date: str
     profile: str
+    non_course: list[str]  # options beyond the course's (reportgen.non_course)
     runs: t.Mapping[str, RunResult]
     labels: t.Mapping[str, str]
     notes: Markup | None

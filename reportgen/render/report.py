@@ -60,12 +60,14 @@ def render_report(
     staged: StagedFiles,
     record: str,
     formats: t.Collection[str] = DEFAULT_FORMATS,
+    non_course: t.Sequence[str] = (),
 ) -> tuple[dict[str, Path], list[str]]:
     """Stage the report's files of ``out_dir`` in ``staged``: ``<basename>.md`` with
     ``record`` beside it, always, and the ``formats`` asked for of .pdf (``record``
     attached), .html and .docx (see :func:`report_files`, which names them). Figures and
     formulas, named by content, are written into their folders at once; the ones the new
-    report no longer shows are deleted once ``staged`` is committed."""
+    report no longer shows are deleted once ``staged`` is committed. ``non_course``: the
+    options beyond the course's that the first page lists (reportgen.non_course)."""
     from reportgen.render.html_file import inline_images, screen_css
     from reportgen.render.markdown import display_math_on_own_lines, to_html
     from reportgen.render.math import prune_formulas
@@ -93,6 +95,7 @@ def render_report(
             "student": student,
             "date": date,
             "profile": profile,
+            "non_course": list(non_course),
             "runs": results,
             "labels": {run_id: lab.run(run_id).label for run_id in run_ids},
             "notes": notes_text,
