@@ -353,6 +353,22 @@ def _lang(given: str | None, settings: dict[str, t.Any]) -> str:
     return t.cast(str, chosen)
 
 
+def report_options(command: t.Callable[..., None]) -> t.Callable[..., None]:
+    """LAB, --student, --lang, --build-dir: the options that name one built report."""
+    for option in reversed(
+        [
+            click.argument(
+                "lab_id", metavar="LAB", default="lab4", shell_complete=_complete_lab
+            ),
+            click.option("--student", "student_id", help=student_help),
+            LANG_OPTION,
+            BUILD_DIR_OPTION,
+        ]
+    ):
+        command = option(command)
+    return command
+
+
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="reportgen")
 @click.option("-v", "--verbose", is_flag=True, help="Log every step.")
@@ -506,10 +522,7 @@ def _echo_findings(found: t.Sequence[t.Any]) -> None:
 
 
 @main.command()
-@click.argument("lab_id", metavar="LAB", default="lab4", shell_complete=_complete_lab)
-@click.option("--student", "student_id", help=student_help)
-@LANG_OPTION
-@BUILD_DIR_OPTION
+@report_options
 def check(
     lab_id: str, student_id: str | None, lang: str | None, build_dir: Path
 ) -> None:
@@ -776,10 +789,7 @@ def gc(build_dir: Path) -> None:
 
 
 @main.command("open")
-@click.argument("lab_id", metavar="LAB", default="lab4", shell_complete=_complete_lab)
-@click.option("--student", "student_id", help=student_help)
-@LANG_OPTION
-@BUILD_DIR_OPTION
+@report_options
 def open_command(
     lab_id: str, student_id: str | None, lang: str | None, build_dir: Path
 ) -> None:
