@@ -18,6 +18,7 @@ from reportgen.lab import PROFILES, LabSpec
 from reportgen.lang import DEFAULT_LANG, lang
 from reportgen.non_course import non_course_settings
 from reportgen.paths import report_dir
+from reportgen.render.notes import UNFINISHED_MARKS
 from reportgen.safety import read_own_file, refused_character
 from reportgen.shapes import INT_LIMIT, Shape, check_fields
 from reportgen.staged import StagedFiles
@@ -172,8 +173,9 @@ def findings(
         found.append(
             Finding(
                 True,
-                f"{words('page.discussion')} is a placeholder: write your discussion in "
-                f"{manifest.notes_path} and rebuild.",
+                f"{words('page.discussion')} is a placeholder, or {manifest.notes_path}"
+                f" still has a place to write ({' / '.join(UNFINISHED_MARKS)}): write your"
+                " discussion there and rebuild.",
             )
         )
     if manifest.profile != "course":

@@ -19,7 +19,7 @@ import click
 from reportgen import limits, program
 from reportgen.interrupts import interrupts_raise
 from reportgen.lang import DEFAULT_LANG, LANGS
-from reportgen.paths import DEFAULT_BUILD_DIR, report_dir
+from reportgen.paths import COURSE_LANG, DEFAULT_BUILD_DIR, report_dir
 
 STUDENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,32}\Z")
 PROFILE_FILE = Path("reportgen.toml")
@@ -376,6 +376,55 @@ def main(verbose: bool) -> None:
     """Train a deep-learning lab's models and render the lab report (Markdown + PDF; HTML and
     Word with --format)."""
     _setup_logging(verbose)
+
+
+@main.command()
+@click.argument("lab_id", metavar="LAB", default="lab4", shell_complete=_complete_lab)
+@click.argument(
+    "folder", metavar="DIR", default=".", type=click.Path(file_okay=False, path_type=Path)
+)
+@click.option("--student", "student_id", help="学号 to write into reportgen.toml.")
+@click.option("--name", help="姓名 to write into reportgen.toml.")
+@click.option("--major", help="专业 to write into reportgen.toml.")
+@LANG_OPTION
+@click.option(
+    "--eject",
+    is_flag=True,
+    help="Also copy LAB's spec and experiment files into DIR: your copies then train.",
+)
+def init(
+    lab_id: str,
+    folder: Path,
+    student_id: str | None,
+    name: str | None,
+    major: str | None,
+    lang: str | None,
+    eject: bool,
+) -> None:
+    """Make DIR (default: here) a work folder for LAB: reportgen.toml, notes/LAB.md with
+    the headings and the course's questions to answer, and a .gitignore (docs/workspace.md)."""
+    from reportgen.lab import load_lab
+    from reportgen.workspace import init_workspace
+
+    student = {"id": _student_id(student_id, {}) if student_id else ""}
+    for key, value in (("name", name), ("major", major)):
+        student[key] = _student_option(value, key, {})
+    lab = load_lab(lab_id)
+    try:
+        outcome = init_workspace(folder, lab, student, lang or COURSE_LANG, eject)
+    except OSError as exc:
+        raise click.ClickException(
+            f"Cannot write into {folder}: {exc.strerror}."
+        ) from None
+    for path in outcome.written:
+        click.echo(f"  wrote  {path}")
+    for path in outcome.kept:
+        click.echo(f"  kept   {path} (it exists: not overwritten)")
+    enter = "" if folder == Path(".") else f"cd {folder}, "
+    click.echo(
+        f"Next: {enter}fill in reportgen.toml, build a preview with `reportgen build"
+        f" {lab.id} --profile quick`, and write your discussion in {lab.notes}."
+    )
 
 
 @main.command()

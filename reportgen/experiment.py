@@ -18,7 +18,7 @@ import typing as t
 from pathlib import Path
 
 from reportgen import limits, restore
-from reportgen.paths import EXPERIMENTS_DIR, PROJECT_ROOT
+from reportgen.paths import experiment_files, shown_path
 from reportgen.restore import CheckpointUnusable, restoring
 
 Number = int | float
@@ -73,15 +73,17 @@ def experiment(
 _UNLOADABLE: dict[Path, str] = {}
 
 
-def load_experiments(directory: Path = EXPERIMENTS_DIR) -> dict[str, Experiment]:
-    """Import every ``experiments/*.py`` once and return the registry (imports torch).
+def load_experiments(directory: Path | None = None) -> dict[str, Experiment]:
+    """Import every ``experiments/*.py`` once and return the registry (imports torch): the
+    shipped files with the work folder's own in their place (:func:`paths.experiment_files`),
+    or ``directory``'s.
 
     A file with a syntax error is left out (its experiments are not registered) and
     recorded for :func:`unloadable`: a lab that does not use it still builds, and one that
     does is told the file and the line (:func:`reportgen.plan.spec_problems`). The file is
     tried again at the next call.
     """
-    for path in sorted(directory.glob("*.py")):
+    for path in experiment_files(directory):
         module_name = f"reportgen_experiments.{path.stem}"
         if path.stem.startswith("_") or module_name in sys.modules:
             continue
@@ -93,7 +95,7 @@ def load_experiments(directory: Path = EXPERIMENTS_DIR) -> dict[str, Experiment]
             spec.loader.exec_module(module)
         except SyntaxError as exc:
             del sys.modules[module_name]
-            _UNLOADABLE[path] = f"{_shown(path)}, line {exc.lineno}: {exc.msg}"
+            _UNLOADABLE[path] = f"{shown_path(path)}, line {exc.lineno}: {exc.msg}"
         else:
             _UNLOADABLE.pop(path, None)
     return dict(_REGISTRY)
@@ -103,11 +105,6 @@ def unloadable() -> list[str]:
     """Why experiment files could not be loaded, one line each (see load_experiments)."""
     return [_UNLOADABLE[path] for path in sorted(_UNLOADABLE)]
 
-
-def _shown(path: Path) -> str:
-    return str(
-        path.relative_to(PROJECT_ROOT) if path.is_relative_to(PROJECT_ROOT) else path
-    )
 
 
 class Diverged(Exception):

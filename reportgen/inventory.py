@@ -12,7 +12,7 @@ from pathlib import Path
 
 from reportgen import limits
 from reportgen.lab import LabSpec, available_labs, load_lab
-from reportgen.paths import EXPERIMENTS_DIR
+from reportgen.paths import experiment_files, is_own, shown_path
 from reportgen.safety import Roots, read_own_file
 from reportgen.store import RunResult, Store, is_key_map, write_atomic
 
@@ -39,10 +39,16 @@ def latest_keys(build_dir: Path, lab_id: str, profile: str) -> dict[str, str]:
     return data if is_key_map(data) else {}
 
 
-def experiment_names(directory: Path = EXPERIMENTS_DIR) -> dict[str, str]:
-    """Experiment name -> file, read from ``@experiment("name", …)`` without importing anything."""
+def experiment_names(directory: Path | None = None) -> dict[str, str]:
+    """Experiment name -> file name, read from ``@experiment("name", …)`` without importing
+    anything (the files of :func:`paths.experiment_files`)."""
+    return {name: path.name for name, path in experiment_paths(directory).items()}
+
+
+def experiment_paths(directory: Path | None = None) -> dict[str, Path]:
+    """Experiment name -> the file that defines it (see :func:`experiment_names`)."""
     names = {}
-    for path in sorted(directory.glob("*.py")):
+    for path in experiment_files(directory):
         try:
             tree = ast.parse(path.read_text(encoding="utf-8"))
         except SyntaxError:  # not loadable: a lab using it is told the file and line
@@ -55,7 +61,7 @@ def experiment_names(directory: Path = EXPERIMENTS_DIR) -> dict[str, str]:
             ):
                 first = node.args[0]
                 if isinstance(first, ast.Constant) and isinstance(first.value, str):
-                    names[first.value] = path.name
+                    names[first.value] = path
     return names
 
 
@@ -74,9 +80,10 @@ def describe_inventory(build_dir: Path) -> str:
             f" profiles: {', '.join(lab.profiles)})"
         )
     lines.append("Experiments:")
-    for name, file in experiment_names().items():
+    for name, path in experiment_paths().items():
+        own = " (your own copy)" if is_own(path) else ""
         lines.append(
-            f"  {name:<20} experiments/{file:<24} {cached.get(name, 0)} cached run(s)"
+            f"  {name:<20} {shown_path(path):<36} {cached.get(name, 0)} cached run(s){own}"
         )
     lines.append(f"Cache: {sum(cached.values())} run(s) in {store.root}")
     return "\n".join(lines)

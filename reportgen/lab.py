@@ -34,7 +34,7 @@ from reportgen.lab_translation import (
     read_translation,
 )
 from reportgen.params import number_problem
-from reportgen.paths import LABS_DIR, TEMPLATES_DIR
+from reportgen.paths import LABS_DIR, TEMPLATES_DIR, own_folder
 from reportgen.safety import refusal
 
 
@@ -183,6 +183,7 @@ class LabSpec:
     course: str
     template: str
     notes: str  # default path of the student's discussion
+    exercises: tuple[str, ...]  # the course's questions to answer (reportgen init's notes)
     runs: tuple[RunSpec, ...]
     figures: tuple[FigureSpec, ...]
     profiles: dict[str, dict[str, t.Any]]  # profile name -> parameter overrides
@@ -229,7 +230,7 @@ GRID_VALUE_LENGTH = 100  # characters of a string grid value (it is part of the 
 FIGURE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")  # it names the figure's file
 LAB_NUMBERS = range(1, 1000)
 # the keys each table may have (any other is a typo, refused rather than ignored)
-TOP_KEYS = "number title course template notes seed runs figures profiles".split()
+TOP_KEYS = "number title course template notes exercises seed runs figures profiles".split()
 TOP_KEYS += TRANSLATED
 RUN_KEYS = "experiment label params may_diverge grid seeds seed choose".split()
 CHOICE_KEYS = "from metric goal".split()
@@ -245,19 +246,22 @@ _KIND_NAMES = {
 }
 
 
-def available_labs(directory: Path = LABS_DIR) -> list[str]:
-    return sorted(p.stem for p in directory.glob("*.toml"))
+def available_labs(directory: Path | None = None) -> list[str]:
+    """The lab ids of ``directory``, or of the shipped specs and the work folder's own."""
+    folders = [directory] if directory else [LABS_DIR, own_folder(LABS_DIR)]
+    return sorted({p.stem for folder in folders if folder for p in folder.glob("*.toml")})
 
 
 def load_lab(
     lab_id: str,
-    directory: Path = LABS_DIR,
+    directory: Path | None = None,
     seeds: int | None = None,
     overrides: t.Sequence[Override] = (),
 ) -> LabSpec:
-    """Load and check ``labs/<lab_id>.toml``.
+    """Load and check ``labs/<lab_id>.toml``: the work folder's own (``init --eject``), else
+    the shipped one (or ``directory``'s).
 
-    ``lab_id`` is a shipped lab's id, or the path of a spec file ending in ``.toml`` inside
+    ``lab_id`` is a lab's id, or the path of a spec file ending in ``.toml`` inside
     the project folder (docs/security.md) whose name is a lab id.
     ``seeds`` (``--seeds N``) replaces the seed list of every swept group by 0 … N−1.
     ``overrides`` (``--set``) that name a swept parameter of a group (or of the group's
@@ -304,12 +308,19 @@ def load_lab(
 LAB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}\Z")
 
 
-def _spec_path(lab_id: str, directory: Path) -> Path:
-    """The spec file of ``lab_id``: ``<directory>/<id>.toml``, or a checked path to one."""
+def _spec_path(lab_id: str, directory: Path | None) -> Path:
+    """The spec file of ``lab_id``: ``<directory>/<id>.toml``, the work folder's own
+    ``labs/<id>.toml`` (a data file: checked like any input) or the shipped one, or a
+    checked path to one."""
     from reportgen.safety import Roots, input_file, printable_path
 
     if LAB_ID.match(lab_id):
-        return directory / f"{lab_id}.toml"
+        if directory:
+            return directory / f"{lab_id}.toml"
+        own = own_folder(LABS_DIR)
+        if own and (own / f"{lab_id}.toml").exists():
+            return input_file(own / f"{lab_id}.toml", "Lab spec", Roots.of())
+        return LABS_DIR / f"{lab_id}.toml"
     shown = printable_path(lab_id, "Lab")
     if not lab_id.endswith(".toml"):
         raise LabSpecError(
@@ -648,6 +659,7 @@ def _parse(
     course = attempt(top.text, "course") or ""
     template = attempt(_template, top) or ""
     notes = attempt(top.get, "notes", str, f"notes/{path.stem}.md") or ""
+    exercises = attempt(_exercises, top) or ()
     profiles = attempt(_profiles, top) or {}
     translations = {
         lang: attempt(read_translation, top.sub(lang), runs, figures, _check_label)
@@ -662,12 +674,23 @@ def _parse(
         course=course,
         template=template,
         notes=notes,
+        exercises=exercises,
         runs=tuple(runs),
         figures=tuple(figures),
         profiles=profiles,
         path=path,
         translations={k: v for k, v in translations.items() if v is not None},
     )
+
+
+def _exercises(top: _Reader) -> tuple[str, ...]:
+    """``exercises``: the questions the course poses, each a printable, non-empty string."""
+    questions = top.get("exercises", list, [])
+    for number, question in enumerate(questions, 1):
+        if not isinstance(question, str) or not question.strip():
+            top.fail("exercises", f"item {number} must be a non-empty string")
+        top.plain("exercises", question)
+    return tuple(questions)
 
 
 def _runs_table(top: _Reader) -> _Reader:

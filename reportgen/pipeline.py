@@ -44,7 +44,7 @@ from reportgen.printed import RunParams, corpus_files, param_texts, spec_texts
 from reportgen.reasons import DAMAGED, FORCED, retrain_reasons
 from reportgen.render.context import Student
 from reportgen.render.fonts import require_fonts
-from reportgen.render.notes import read_notes
+from reportgen.render.notes import read_notes, unfinished
 from reportgen.runner import ExecutionSummary, execute
 from reportgen.safety import (
     Roots,
@@ -377,7 +377,7 @@ def _render_stage(
         profile=options.profile,
         overrides=override_texts(options),
         notes_path=str(notes_path),
-        has_notes=notes_text is not None,
+        has_notes=notes_text is not None and not unfinished(notes_text),
         pdf=str(out_dir / (report_basename(options.student, lab, options.profile) + ".pdf")),
         runs=run_states(results),
         files=[path.name for path in report_files_of(lab, options).values()],

@@ -29,7 +29,7 @@ from reportgen.errors import (
 )
 from reportgen.experiment import Experiment, load_experiments, unloadable
 from reportgen.lab import Choice, LabSpec, Override, RunSpec, did_you_mean
-from reportgen.paths import DATA_DIR, PROJECT_ROOT
+from reportgen.paths import DATA_DIR, PACKAGE_DIR, shown_path
 from reportgen.safety import Roots
 from reportgen.store import RunResult, canonical_json, run_key, sha256_file
 from reportgen.text.corpus_file import CorpusFile, checked_corpus
@@ -38,7 +38,7 @@ from reportgen.text.corpus_file import CorpusFile, checked_corpus
 UNKEYED_PACKAGES = frozenset({"render", "views"})
 
 
-def keyed_packages(root: Path = PROJECT_ROOT) -> tuple[str, ...]:
+def keyed_packages(root: Path = PACKAGE_DIR.parent) -> tuple[str, ...]:
     """The library code whose changes change results: every package (a folder with an
     ``__init__.py``) of ``reportgen/`` but the rendering ones. A module of one of them enters
     the key of every experiment that imports it, directly or through another; a new package
@@ -327,14 +327,8 @@ def _check_corpus_target(
 def code_sources(exp: Experiment) -> dict[str, str]:
     """The code a run of ``exp`` executes: its source file and the keyed modules it imports."""
     paths = [exp.source_path, *sorted(keyed_imports(exp.source_path))]
-    return {_shown_path(p): p.read_text(encoding="utf-8") for p in paths}
-
-
-def _shown_path(path: Path) -> str:
-    """Project-relative where possible, so keys do not depend on where the checkout is."""
-    if path.is_relative_to(PROJECT_ROOT):
-        return path.relative_to(PROJECT_ROOT).as_posix()
-    return str(path)
+    # named as paths.shown_path names them: keys do not depend on where reportgen is
+    return {shown_path(p): p.read_text(encoding="utf-8") for p in paths}
 
 
 def code_hash(exp: Experiment) -> str:
@@ -343,12 +337,12 @@ def code_hash(exp: Experiment) -> str:
 
 
 def keyed_imports(
-    source: Path, root: Path = PROJECT_ROOT, seen: set[Path] | None = None
+    source: Path, root: Path = PACKAGE_DIR.parent, seen: set[Path] | None = None
 ) -> set[Path]:
     """Files of the keyed packages under ``root`` that ``source`` imports, followed
     transitively."""
     seen = set() if seen is None else seen
-    packages = KEYED_PACKAGES if root == PROJECT_ROOT else keyed_packages(root)
+    packages = KEYED_PACKAGES if root == PACKAGE_DIR.parent else keyed_packages(root)
     for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
         if isinstance(node, ast.ImportFrom) and node.module:
             modules = [node.module]

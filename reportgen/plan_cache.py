@@ -22,7 +22,7 @@ from reportgen import limits
 from reportgen import params as params_mod
 from reportgen.errors import ReportgenError
 from reportgen.lab import LabSpec, Override
-from reportgen.paths import DATA_DIR, EXPERIMENTS_DIR, PROJECT_ROOT
+from reportgen.paths import DATA_DIR, PACKAGE_DIR, experiment_files, shown_path
 from reportgen.plan import KEYED_PACKAGES, Chosen, PlannedRun, open_choices
 from reportgen.safety import Roots, input_file, read_own_file
 from reportgen.shapes import check_fields
@@ -42,10 +42,10 @@ PLANNING_CODE = ("plan.py", "params.py", "lab.py", "experiment.py", "store.py")
 
 
 def _input_files() -> list[Path]:
-    files = sorted(EXPERIMENTS_DIR.glob("*.py"))
+    files = experiment_files()
     for package in KEYED_PACKAGES:
-        files += sorted((PROJECT_ROOT / package.replace(".", "/")).rglob("*.py"))
-    files += [PROJECT_ROOT / "reportgen" / name for name in PLANNING_CODE]
+        files += sorted((PACKAGE_DIR.parent / package.replace(".", "/")).rglob("*.py"))
+    files += [PACKAGE_DIR / name for name in PLANNING_CODE]
     files += sorted(p for p in DATA_DIR.rglob("*") if p.is_file())
     return files
 
@@ -55,7 +55,7 @@ def inputs_digest() -> str:
     that a file edited while runs train can never be remembered with the keys of before."""
     digest = hashlib.sha256()
     for path in _input_files():
-        digest.update(path.relative_to(PROJECT_ROOT).as_posix().encode() + b"\0")
+        digest.update(shown_path(path).encode() + b"\0")
         digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
 

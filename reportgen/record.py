@@ -105,11 +105,11 @@ def make_record(
 def rendering_digest(spec_path: Path) -> str:
     """sha256 of the files that turn results into a report's text: templates, views, the
     render package and the lab spec (a report rendered by other files may read otherwise)."""
-    from reportgen.paths import PROJECT_ROOT, TEMPLATES_DIR, VIEWS_DIR
+    from reportgen.paths import PACKAGE_DIR, TEMPLATES_DIR, VIEWS_DIR
 
     files = [*sorted(TEMPLATES_DIR.rglob("*")), *sorted(VIEWS_DIR.rglob("*.py"))]
-    files += sorted((PROJECT_ROOT / "reportgen" / "render").rglob("*.py"))
-    files += [PROJECT_ROOT / "reportgen" / "claims.py", spec_path]
+    files += sorted((PACKAGE_DIR / "render").rglob("*.py"))
+    files += [PACKAGE_DIR / "claims.py", spec_path]
     digest = hashlib.sha256()
     for path in files:
         if path.is_file():

@@ -33,6 +33,15 @@ _BLOCK_MARKS = {
 _NESTING = re.compile(r"(?:[ \t]*(?:>|[-*+](?=[ \t])|\d{1,9}[.)](?=[ \t])))*[ \t]*")
 
 
+# the places left to write in notes made by ``reportgen init`` (templates/notes.md.j2)
+UNFINISHED_MARKS = ("【待填写】", "[TO BE WRITTEN]")
+
+
+def unfinished(text: str) -> bool:
+    """Whether the notes still hold a place left to write (:data:`UNFINISHED_MARKS`)."""
+    return any(mark in text for mark in UNFINISHED_MARKS)
+
+
 def read_notes(path: Path, roots: Roots) -> Markup | None:
     """The notes as Markdown (Markup: inserted as written, sanitised later), or None if absent.
 

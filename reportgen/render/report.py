@@ -12,7 +12,7 @@ from reportgen.claims import TIME_MARGIN, Judge
 from reportgen.errors import RenderError
 from reportgen.lab import LabSpec
 from reportgen.lang import lang
-from reportgen.paths import PROJECT_ROOT, TEMPLATES_DIR, VIEWS_DIR, build_dir_of
+from reportgen.paths import TEMPLATES_DIR, VIEWS_DIR, build_dir_of, shown_path
 from reportgen.render.context import (
     Captions,
     Numbering,
@@ -250,6 +250,5 @@ def where_raised(exc: BaseException) -> str:
         path = Path(frame.filename).resolve()
         for folder in (VIEWS_DIR, TEMPLATES_DIR):
             if path.is_relative_to(folder):
-                shown = path.relative_to(PROJECT_ROOT).as_posix()
-                return f", at {shown}, line {frame.lineno}"
+                return f", at {shown_path(path)}, line {frame.lineno}"
     return ""
