@@ -145,6 +145,47 @@ def run_states(results: t.Mapping[str, RunResult]) -> dict[str, dict[str, t.Any]
     }
 
 
+def input_findings(
+    student: t.Mapping[str, str],
+    has_notes: bool,
+    notes_path: str,
+    profile: str,
+    report_lang: str,
+) -> list[Finding]:
+    """What blocks handing in that is known before anything trains: an empty 姓名 or 专业,
+    a placeholder or unfinished discussion, a preview profile (``build --strict`` refuses
+    on these at once)."""
+    found, words = [], lang(report_lang)
+    for field, option in (("name", "--name"), ("major", "--major")):
+        label = words(f"header.{field}")
+        if not student.get(field):
+            found.append(
+                Finding(
+                    True,
+                    f"{label} is empty: pass {option} or set [student] "
+                    f"{field} in reportgen.toml.",
+                )
+            )
+    if not has_notes:
+        found.append(
+            Finding(
+                True,
+                f"{words('page.discussion')} is a placeholder, or {notes_path}"
+                f" still has a place to write ({' / '.join(UNFINISHED_MARKS)}): write your"
+                " discussion there and rebuild.",
+            )
+        )
+    if profile != "course":
+        found.append(
+            Finding(
+                True,
+                f"The report holds {profile}-profile preview "
+                "results: rebuild without --profile.",
+            )
+        )
+    return found
+
+
 def findings(
     manifest: Manifest,
     planned_keys: t.Mapping[str, str],
@@ -158,34 +199,13 @@ def findings(
     ``unverified``: its runs this user did not train (reportgen.signing), asked of the store
     when the check runs, since whose a result is depends on who asks.
     """
-    found, words = [], lang(manifest.lang)
-    for field, option in (("name", "--name"), ("major", "--major")):
-        label = words(f"header.{field}")
-        if not manifest.student.get(field):
-            found.append(
-                Finding(
-                    True,
-                    f"{label} is empty: pass {option} or set [student] "
-                    f"{field} in reportgen.toml.",
-                )
-            )
-    if not manifest.has_notes:
-        found.append(
-            Finding(
-                True,
-                f"{words('page.discussion')} is a placeholder, or {manifest.notes_path}"
-                f" still has a place to write ({' / '.join(UNFINISHED_MARKS)}): write your"
-                " discussion there and rebuild.",
-            )
-        )
-    if manifest.profile != "course":
-        found.append(
-            Finding(
-                True,
-                f"The report holds {manifest.profile}-profile preview "
-                "results: rebuild without --profile.",
-            )
-        )
+    found = input_findings(
+        manifest.student,
+        manifest.has_notes,
+        manifest.notes_path,
+        manifest.profile,
+        manifest.lang,
+    )
     non_course = non_course_settings(
         lab, manifest.overrides, manifest.seeds, manifest.corpus
     )

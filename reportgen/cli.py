@@ -100,6 +100,12 @@ def _complete_lab(
     return [lab for lab in available_labs() if lab.startswith(incomplete)]
 
 
+# LAB, optional (lab4 by default), completed by the shell
+LAB_ARGUMENT = click.argument(
+    "lab_id", metavar="[LAB]", default="lab4", shell_complete=_complete_lab
+)
+
+
 class CorpusType(click.ParamType):  # type: ignore[type-arg]
     """``--corpus PATH``: read and checked at once, so a bad file fails before anything runs."""
 
@@ -357,9 +363,7 @@ def report_options(command: t.Callable[..., None]) -> t.Callable[..., None]:
     """LAB, --student, --lang, --build-dir: the options that name one built report."""
     for option in reversed(
         [
-            click.argument(
-                "lab_id", metavar="LAB", default="lab4", shell_complete=_complete_lab
-            ),
+            LAB_ARGUMENT,
             click.option("--student", "student_id", help=student_help),
             LANG_OPTION,
             BUILD_DIR_OPTION,
@@ -379,9 +383,9 @@ def main(verbose: bool) -> None:
 
 
 @main.command()
-@click.argument("lab_id", metavar="LAB", default="lab4", shell_complete=_complete_lab)
+@LAB_ARGUMENT
 @click.argument(
-    "folder", metavar="DIR", default=".", type=click.Path(file_okay=False, path_type=Path)
+    "folder", metavar="[DIR]", default=".", type=click.Path(file_okay=False, path_type=Path)
 )
 @click.option("--student", "student_id", help="学号 to write into reportgen.toml.")
 @click.option("--name", help="姓名 to write into reportgen.toml.")
@@ -428,7 +432,7 @@ def init(
 
 
 @main.command()
-@click.argument("lab_id", metavar="LAB", default="lab4", shell_complete=_complete_lab)
+@LAB_ARGUMENT
 @click.option("--student", "student_id", help=student_help)
 @click.option("--name", help="姓名 as printed in the report and the file name.")
 @click.option("--major", help="专业.")
@@ -702,7 +706,7 @@ def list_command(build_dir: Path) -> None:
 
 
 @main.command()
-@click.argument("lab_id", metavar="LAB", default="lab4", shell_complete=_complete_lab)
+@LAB_ARGUMENT
 @PROFILE_OPTION
 @SET_OPTION
 @SEEDS_OPTION
@@ -735,7 +739,7 @@ def status(
 
 
 @main.command()
-@click.argument("lab_id", metavar="LAB", default="lab4", shell_complete=_complete_lab)
+@LAB_ARGUMENT
 @PROFILE_OPTION
 @SET_OPTION
 @SEEDS_OPTION
@@ -782,7 +786,7 @@ def doctor() -> None:
 
 
 @main.command()
-@click.argument("lab_id", metavar="LAB", default="lab4", shell_complete=_complete_lab)
+@LAB_ARGUMENT
 @click.option(
     "--builds",
     type=click.IntRange(min=1, max=19),
@@ -790,21 +794,29 @@ def doctor() -> None:
     show_default=True,
     help="Compare the last build with the one N builds before it.",
 )
+@click.option(
+    "--profile",
+    type=click.Choice(["course", "quick"]),
+    default=None,
+    help="Compare builds of this profile only. Default: the last build's.",
+)
 @BUILD_DIR_OPTION
-def diff(lab_id: str, builds: int, build_dir: Path) -> None:
-    """Compare the metrics of LAB's last build with those of the build before it (e.g.
-    before and after a --set): every metric that differs, in a table."""
+def diff(lab_id: str, builds: int, profile: str | None, build_dir: Path) -> None:
+    """Compare the metrics of LAB's last build with those of the build before it of the
+    same profile (e.g. before and after a --set): every metric that differs, in a table."""
     from reportgen.history import metric_rows, read_history, text_table
     from reportgen.lab import load_lab
     from reportgen.store import Store
 
     lab = load_lab(lab_id)
     history = read_history(build_dir, lab.id)
+    profile = profile or (history[-1].profile if history else "course")
+    history = [b for b in history if b.profile == profile]
     if len(history) <= builds:
         raise click.ClickException(
-            f"{build_dir} remembers {len(history)} build(s) of {lab.id} with different"
-            f" runs: nothing to compare {builds} build(s) back. Build it again with other"
-            " settings (--set, --profile) first."
+            f"{build_dir} remembers {len(history)} {profile}-profile build(s) of {lab.id}"
+            f" with different runs: nothing to compare {builds} build(s) back. Build it"
+            " again with other settings (--set) first."
         )
     before, after = history[-1 - builds], history[-1]
     rows, same = metric_rows(before, after, Store(build_dir / "cache"))
@@ -837,6 +849,16 @@ def gc(build_dir: Path) -> None:
     click.echo(collect_garbage(build_dir).line("unused cache entries"))
 
 
+def _no_display() -> bool:
+    """Linux without a graphical session: xdg-open would only print errors (and, started
+    without waiting, return success)."""
+    import os
+    import sys
+
+    graphical = os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+    return sys.platform.startswith("linux") and not graphical
+
+
 @main.command("open")
 @report_options
 def open_command(
@@ -857,6 +879,11 @@ def open_command(
     if not openable:
         raise click.ClickException(
             f"No {lab.id} report for {sid} in {build_dir}: build it first."
+        )
+    if _no_display():
+        raise click.ClickException(
+            f"No display to show {openable[0]} on (DISPLAY and WAYLAND_DISPLAY are unset):"
+            " open the file yourself."
         )
     click.echo(f"Opening {openable[0]}", err=True)
     try:

@@ -25,6 +25,7 @@ from reportgen.check import (
     Finding,
     Manifest,
     findings,
+    input_findings,
     manifest_path,
     run_states,
     write_manifest,
@@ -228,6 +229,8 @@ def build(lab: LabSpec, options: BuildOptions) -> BuildOutcome:
                 else {run_id: r.params for run_id, r in stored.results.items()}
             )
             _preflight(lab, options, (notes_path, notes), runs)
+            if options.strict:  # every input checked: refuse before anything trains
+                _refuse_early(lab, options, notes_path, notes)
             if stored is None:
                 stored = _train(lab, options, store, planned, device, plans, plan_key)
             else:
@@ -389,13 +392,7 @@ def _render_stage(
     unverified = [run_id for run_id in keys if run_id not in mine]
     found = findings(manifest, keys, lab, built=False, unverified=unverified)
     if options.strict and any(f.blocking for f in found):
-        # the submission's name must not keep a report of before (a preview has its own)
-        withdrawn = (
-            withdraw_report(report_files_of(lab, options))
-            if options.profile == "course"
-            else []
-        )
-        raise SubmissionBlocked(found, withdrawn)
+        raise _blocked(lab, options, found)
     # the report's files and the manifest are replaced together: all new or all old
     with StagedFiles() as staged:
         paths, warnings = render(
@@ -411,6 +408,34 @@ def _render_stage(
         tuple(found),
         time.perf_counter() - started,
     )
+
+
+def _refuse_early(
+    lab: LabSpec, options: BuildOptions, notes_path: Path, notes: str | None
+) -> None:
+    """``--strict``: what blocks handing in and is known before training refuses now."""
+    found = input_findings(
+        dataclasses.asdict(options.student),
+        notes is not None and not unfinished(notes),
+        str(notes_path),
+        options.profile,
+        lab.lang,
+    )
+    if any(f.blocking for f in found):
+        raise _blocked(lab, options, found)
+
+
+def _blocked(
+    lab: LabSpec, options: BuildOptions, found: t.Sequence[Finding]
+) -> SubmissionBlocked:
+    """The refusal of ``--strict``. The submission's name must not keep a report of
+    before: a refused course build withdraws it (a preview has a name of its own)."""
+    withdrawn = (
+        withdraw_report(report_files_of(lab, options))
+        if options.profile == "course"
+        else []
+    )
+    return SubmissionBlocked(found, withdrawn)
 
 
 class SubmissionBlocked(ReportgenError):

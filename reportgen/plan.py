@@ -290,14 +290,28 @@ def check_override_names(
     overrides = lab.aim(overrides)
     experiments = {r.experiment for r in lab.runs}
     targets = experiments | {r.id for r in lab.runs} | {r.group for r in lab.runs}
+    seen: set[str] = set()
+    groups = [r.group for r in lab.runs]
+    runs = {r.id: r.experiment for r in lab.runs} | {r.group: r.experiment for r in lab.runs}
     for o in overrides:
+        if o.kind == "experiment" and o.target in set(runs) - experiments:
+            raise SetError(
+                f"--set {o.name()}: {o.target} is a run of lab {lab.id}, not an"
+                f" experiment: write {o.target}.{o.param}=… for that run, or"
+                f" experiment:{runs[o.target]}.{o.param}=… for every run of its experiment."
+            )
         if not o.kind or o.kind == "experiment" and o.target not in experiments:
             close = difflib.get_close_matches(o.target, targets, n=1)
             hint = f" Did you mean '{close[0]}'?" if close else ""
             raise SetError(
                 f"--set {o.name()}: lab {lab.id} has no run or experiment"
-                f" '{o.target}'.{hint}"
+                f" '{o.target}'.{hint} Runs: {', '.join(dict.fromkeys(groups))};"
+                " experiments:"
+                f" {', '.join(sorted(experiments))}."
             )
+        if o.name() in seen:
+            raise SetError(f"--set {o.name()} is given twice: give each parameter once.")
+        seen.add(o.name())
         reached = {r.experiment for r in lab.runs if o.reaches(r)}
         known = sorted({p for e in reached for p in names.get(e, ())})
         if reached <= set(names) and o.param not in known:

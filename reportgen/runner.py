@@ -152,7 +152,9 @@ def execute(
             summary.reused += [run.id for run in others]
             _log_finished(result, labels[first.id])
     except Interrupted as exc:
-        done = len(summary.trained) + len(summary.reused)
+        # stored: trained now, or before (a --force build keeps the old result until the
+        # new one replaces it)
+        done = sum(store.path_for(r.key).is_file() for r in runs)
         raise Interrupted(
             exc.signal_name,
             f"{done} of {len(runs)} runs are stored, unfinished runs keep their last"

@@ -92,6 +92,7 @@ def test_open_hands_the_pdf_to_the_system_viewer(
     viewer.write_text(f'#!/bin/sh\nprintf "%s" "$1" > {opened}\n')
     viewer.chmod(0o755)
     monkeypatch.setenv("PATH", f"{viewer.parent}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("DISPLAY", ":0")
     result = invoke(
         "open", "lab4", "--student", "WA2214014", "--build-dir", str(quick_build.build_dir)
     )
@@ -104,6 +105,13 @@ def test_open_hands_the_pdf_to_the_system_viewer(
     missing = invoke("open", "lab4", "--student", "WA0000000", "--build-dir", str(tmp_path))
     assert missing.exit_code == 1
     assert "No lab4 report for WA0000000" in missing.output
+    monkeypatch.delenv("DISPLAY")
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    headless = invoke(
+        "open", "lab4", "--student", "WA2214014", "--build-dir", str(quick_build.build_dir)
+    )
+    assert headless.exit_code == 1 and headless.output.count("\n") == 1
+    assert headless.output.startswith("Error: No display to show")
 
 
 def test_shell_completion_offers_the_lab_names(tmp_path: Path) -> None:
@@ -148,3 +156,6 @@ def test_diff_sets_two_builds_side_by_side(quick_build: QuickBuild, tmp_path: Pa
     assert perplexity[3] == f"{after.metrics['perplexity']:.4g}"  # the stored number
     assert not any(line.startswith(("rnn_concise ", "gru_deep ")) for line in lines)
     assert re.search(r"^\d+ metric\(s\) differ, \d+ the same\.$", lines[-1])
+    course = invoke("diff", "lab4", "--profile", "course", "--build-dir", str(build_dir))
+    assert course.exit_code == 1  # quick builds are never set against course ones
+    assert "remembers 0 course-profile build(s)" in course.output

@@ -8,7 +8,7 @@ in the build folder's lab folder as they were (no new or changed .md, .pdf or ma
 Nothing here trains: the module builds lab4 once at the quick profile and one epoch per run,
 and every ``build`` it tries either fails validation or finds those runs cached (its ``--set``
 values are invalid, or the base build's own). Most builds run with ``--strict``, which stops a
-quick-profile build after every check and before rendering; a few render (names, dates and
+quick-profile build after every input check, before training and rendering; a few render (names, dates and
 notes that pass the checks). Examples are derandomized; ``REPORTGEN_FUZZ_SCALE=5`` runs five
 times as many, randomized (seed with ``--hypothesis-seed``), to look for new crashes.
 """

@@ -81,7 +81,8 @@ def test_set_on_an_experiment_no_run_is_named_after(tmp_path: Path) -> None:
     [
         (
             "nosuchrun.lr=1",
-            "--set nosuchrun.lr: lab lab4 has no run or experiment 'nosuchrun'.",
+            "--set nosuchrun.lr: lab lab4 has no run or experiment 'nosuchrun'."
+            " Runs: preprocessing, rnn_scratch, rnn_scratch_random, rnn_concise, rnn_concise_2layers, lstm_scratch, lstm_deep, gru_deep; experiments: lstm_scratch, rnn_concise, rnn_scratch, text_preprocessing.",
         ),
         (
             "lstm_scratch.num_hidden=3",
@@ -91,7 +92,14 @@ def test_set_on_an_experiment_no_run_is_named_after(tmp_path: Path) -> None:
         ),
         (
             "experiment:nosuch.lr=1",
-            "--set experiment:nosuch.lr: lab lab4 has no run or experiment 'nosuch'.",
+            "--set experiment:nosuch.lr: lab lab4 has no run or experiment 'nosuch'."
+            " Runs: preprocessing, rnn_scratch, rnn_scratch_random, rnn_concise, rnn_concise_2layers, lstm_scratch, lstm_deep, gru_deep; experiments: lstm_scratch, rnn_concise, rnn_scratch, text_preprocessing.",
+        ),
+        (
+            "experiment:lstm_deep.lr=1",  # a run named as an experiment
+            "--set experiment:lstm_deep.lr: lstm_deep is a run of lab lab4, not an"
+            " experiment: write lstm_deep.lr=… for that run, or experiment:rnn_concise.lr=…"
+            " for every run of its experiment.",
         ),
         (
             "lstm_scratch.num_hiddens=big",
@@ -126,6 +134,12 @@ def test_bad_overrides_fail_with_one_line(override: str, message: str) -> None:
     with pytest.raises(ParamError) as exc:
         plan(load_lab("lab4"), overrides=[parse_override(override)])
     assert exc.value.message == message
+
+
+def test_a_parameter_set_twice_is_refused() -> None:
+    twice = [parse_override("rnn_scratch.lr=0.5"), parse_override("rnn_scratch.lr=2")]
+    with pytest.raises(ParamError, match=r"--set rnn_scratch.lr is given twice"):
+        plan(load_lab("lab4"), overrides=twice)
 
 
 @pytest.mark.parametrize("text", ["lr=1", "rnn_scratch.lr", ".lr=1", "rnn_scratch.=1"])

@@ -78,3 +78,22 @@ def test_only_a_report_reportgen_built_is_withdrawn(
     theirs["md"].write_text("# my own report\n", encoding="utf-8")
     assert withdraw_report(theirs) == []
     assert theirs["pdf"].is_file() and theirs["md"].is_file()
+
+
+def test_strict_refuses_before_training_what_it_knows_at_the_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A course build (500 epochs) with --strict and no discussion: refused before any run
+    trains, naming the blocker, and nothing is stored."""
+    monkeypatch.chdir(tmp_path)
+    build_dir = tmp_path / "build"
+    refused = invoke(
+        "build", "lab4", *STUDENT, "--build-dir", str(build_dir), "--strict",
+        "--notes", str(tmp_path / "none.md"),
+    )
+    assert refused.exit_code == 1
+    assert "Not ready to hand in (--strict wrote no report)" in refused.output
+    assert "placeholder" in refused.output
+    assert "epoch" not in refused.output  # nothing started training
+    stored = [p for p in (build_dir / "cache").glob("*/result.json")]
+    assert stored == []
