@@ -583,6 +583,7 @@ def check(
     from reportgen.check import findings, read_manifest
     from reportgen.lab import load_lab, parse_override
     from reportgen.plan import plan
+    from reportgen.plan_cache import remembered_results
     from reportgen.safety import Roots
     from reportgen.store import Store
 
@@ -613,11 +614,20 @@ def check(
     corpus = _checked_corpus(corpus, build_dir)  # the manifest is data: checked too
     # the runs that build planned
     lab = load_lab(lab_id, seeds=manifest.seeds, overrides=overrides).in_language(lang)
-    roots = Roots.of(build_dir)
-    planned = {
-        r.id: r.key
-        for r in plan(lab, manifest.profile, overrides, corpus, manifest.chosen, roots)
-    }
+    remembered = remembered_results(
+        lab, manifest.profile, overrides, corpus, manifest.chosen, build_dir
+    )
+    planned = (
+        {run_id: r.key for run_id, r in remembered.items()}
+        if remembered is not None  # the plan the build remembered: no torch
+        else {
+            r.id: r.key
+            for r in plan(
+                lab, manifest.profile, overrides, corpus, manifest.chosen,
+                Roots.of(build_dir),
+            )
+        }
+    )
     # the PDF beside the manifest, wherever the build folder is now (never a path it names)
     pdf = report_dir(build_dir, lab.id, lang) / Path(manifest.pdf).name
     # whose results they are, asked of this user's key

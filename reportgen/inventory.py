@@ -89,6 +89,9 @@ def describe_inventory(build_dir: Path) -> str:
     return "\n".join(lines)
 
 
+EVERYTHING_CACHED = "Everything is cached: a build only re-renders."
+
+
 def describe_status(
     lab: LabSpec,
     profile: str,
@@ -102,10 +105,22 @@ def describe_status(
     from reportgen import param_index
     from reportgen.experiment import load_experiments
     from reportgen.plan import PlannedRun, in_stages, param_names, plan
-    from reportgen.plan_cache import inputs_digest
+    from reportgen.plan_cache import inputs_digest, remembered_results
     from reportgen.reasons import retrain_reasons
 
     overrides = lab.aim(overrides)
+    remembered = in_stages(
+        lab,
+        overrides,
+        lambda chosen: remembered_results(
+            lab, profile, overrides, corpus, chosen, build_dir
+        ),
+    )
+    if remembered is not None:  # the last build's plan answers: no torch
+        cached = [f"  cached   {run_id}" for run_id in remembered[1]]
+        return "\n".join(
+            [f"{lab.id} ({profile} profile):", *cached, EVERYTHING_CACHED]
+        )
     param_index.remember(build_dir, inputs_digest(), param_names(load_experiments()))
     store = Store(build_dir / "cache")
     latest = latest_keys(build_dir, lab.id, profile)
@@ -154,7 +169,7 @@ def describe_status(
             parts.append(f"{unknown} run(s) never trained here, time unknown")
         lines.append(f"To train: {'; '.join(parts)}.")
     else:
-        lines.append("Everything is cached: a build only re-renders.")
+        lines.append(EVERYTHING_CACHED)
     return "\n".join(lines)
 
 

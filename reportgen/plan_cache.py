@@ -256,3 +256,19 @@ def _distrust(path: Path, problem: str) -> dict[str, RunResult] | None:
     """Report in one line why the plan at ``path`` is not used; it is planned again."""
     log.warning("Remembered plan %s %s; planning again.", path, problem)
     return None
+
+
+def remembered_results(
+    lab: LabSpec,
+    profile: str,
+    overrides: t.Sequence[Override],
+    corpus: Path | None,
+    chosen: Chosen,
+    build_dir: Path,
+) -> dict[str, RunResult] | None:
+    """The stored results of the plan a build remembered for these settings, when all are
+    stored; else None. Imports no experiment (and no torch): what lets ``status`` and
+    ``check`` answer at once after a build."""
+    store, roots = Store(build_dir / "cache"), Roots.of(build_dir)
+    digest = plan_digest(inputs_digest(), lab, profile, overrides, corpus, chosen, roots)
+    return PlanCache(store.root).results(digest, store, lab, profile, overrides, chosen)

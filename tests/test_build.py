@@ -239,6 +239,26 @@ def test_rebuild_of_stored_runs_imports_no_torch(quick_build: QuickBuild) -> Non
     assert not torch_imported
 
 
+def test_status_and_check_after_a_build_import_no_torch(quick_build: QuickBuild) -> None:
+    """The remembered plan answers ``status`` and ``check`` (docs/cli.md): no torch."""
+    assert quick_build.build().exit_code == 0
+    where = ["--build-dir", str(quick_build.build_dir)]
+    out, torch_imported = invoke_fresh("status", "lab4", "--profile", "quick", *where)
+    assert out.splitlines()[1:] == [
+        *(f"  cached   {run.id}" for run in load_lab("lab4").runs),
+        "Everything is cached: a build only re-renders.",
+    ]
+    assert not torch_imported
+    out, torch_imported = invoke_fresh("check", "lab4", "--student", "WA2214014", *where)
+    assert "The report holds quick-profile preview results" in out
+    assert "is stale" not in out and not torch_imported
+    # a --set the plan does not know: planned afresh (torch), and told what would train
+    out, torch_imported = invoke_fresh(
+        "status", "lab4", "--profile", "quick", "--set", "lstm_scratch.lr=2", *where
+    )
+    assert "lstm_scratch" in out and "Everything is cached" not in out and torch_imported
+
+
 def test_damaged_remembered_plan_is_planned_again(quick_build: QuickBuild) -> None:
     plans = list((quick_build.build_dir / "cache" / "plans").glob("*.json"))
     assert plans

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -77,7 +78,7 @@ MALFORMED: dict[str, tuple[str | bytes, str]] = {
     "an unknown top-level key": (
         HEAD + "zzz = 1\n" + '[runs.a]\nexperiment = "rnn_scratch"\n',
         "demo.toml: zzz: unknown key; expected one of number, title, course,"
-        " template, notes, seed, runs, figures, profiles, en",
+        " template, notes, exercises, seed, runs, figures, profiles, en",
     ),
     "a group name with a line break": (
         HEAD + '[runs."a\\nb"]\nexperiment = "rnn_scratch"\n',
@@ -271,3 +272,23 @@ def test_labels_may_format_grid_values_and_seeds(tmp_path: Path) -> None:
         "h=  16 s=0",
         "h=  16 s=429",
     ]
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ('"one"', "exercises: expected a list, got 'one'"),
+        ('["ok", 3]', "exercises: item 2 must be a non-empty string"),
+        ('[" "]', "exercises: item 1 must be a non-empty string"),
+    ],
+)
+def test_exercises_must_be_a_list_of_questions(
+    tmp_path: Path, value: str, message: str
+) -> None:
+    spec = tmp_path / "demo.toml"
+    spec.write_text(
+        HEAD + f"exercises = {value}\n" + '[runs.a]\nexperiment = "rnn_scratch"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(LabSpecError, match=re.escape(message)):
+        load_lab("demo", directory=tmp_path)

@@ -84,7 +84,7 @@ def test_one_seed_prints_plain_values(tmp_path: Path) -> None:
     text = pdf_text(tmp_path / "rnn-tuning" / "WA2214014-杨跃浙-Lab-5-preview.pdf")
     assert not re.search(r"\d ± \d", text)  # one seed: no std anywhere
     first_page = re.sub(r"\s+", "", text.split("\f")[0])
-    assert "课程设置以外的选项：--sethidden.num_hiddens=16,24，" in first_page
+    assert "课程设置以外的选项或改过的文件：--sethidden.num_hiddens=16,24，" in first_page
     assert "--seeds1。" in first_page
     for value in (16, 24, 8):
         assert re.search(rf"^\s*{value}\s+[\d,]{{4,}}\s+\d+\.\d\d", text, re.M), value
