@@ -322,7 +322,8 @@ class Judge:
 
     def versus_chance(self, a: Measured, chance: float, n: int) -> Claim:
         """An accuracy (a fraction) against the chance level of its task, measured on ``n``
-        samples: outcomes above / chance (at or below chance within the noise)."""
+        samples: outcomes above / chance (at or below chance within the noise; "did not
+        learn the task" only of a course build)."""
         noise = STANDARD_ERRORS * proportion_noise(chance, n)
         if not a.known:
             return self._say("chance", "missing", "chance_missing", name=a.name)
@@ -336,7 +337,9 @@ class Judge:
         )
         if a.value > chance + noise:
             return self._say("chance", "above", "chance_above", **fields)
-        return self._say("chance", "chance", "chance_chance", **fields)
+        # a preview's few epochs at chance say nothing of what the model can learn
+        key = "chance_preview" if self.preview else "chance_chance"
+        return self._say("chance", "chance", key, **fields)
 
     def accuracies(self, a: Measured, b: Measured, chance: float, n: int) -> Claim:
         """Two accuracies on ``n`` samples each: outcomes preview / missing / chance (both

@@ -114,6 +114,14 @@ def test_versus_chance(accuracy: float | None, outcome: str) -> None:
     assert COURSE.versus_chance(m("LSTM", accuracy), 0.10, 100).outcome == outcome
 
 
+def test_a_preview_at_chance_concludes_nothing_of_the_model() -> None:
+    course = str(COURSE.versus_chance(m("SRN", 0.09), 0.10, 100))
+    preview = PREVIEW.versus_chance(m("SRN", 0.09), 0.10, 100)
+    assert "没有学到这个任务" in course
+    assert preview.outcome == "chance" and "没有学到" not in str(preview)
+    assert "快速预览只训练了很少的轮次" in str(preview)
+
+
 @pytest.mark.parametrize(
     ("a", "b", "outcome"),
     [
