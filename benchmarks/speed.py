@@ -15,6 +15,8 @@ working directory, the two codes alternating within each round so that the machi
 - ``--rerender``: after a build of ``--rerender-lab`` (lab4) at ``--rerender-profile``
   (quick; course trains it first), a rebuild after a notes edit, and after a notes edit with
   every figure deleted (what a figure-style change costs);
+- ``--read-only``: ``status``, ``check``, ``list``, ``doctor`` and a misspelt ``--set``
+  after a quick lab4 build, each in a fresh process (medians of at least 5);
 - ``--digitsum``: the course build of digitsum (wall), the seconds of each run group (sum
   of the stored runs' wall times), and each code's final numbers side by side; each
   code's build folder is kept in build/speed-digitsum-<code>/ to look at.
@@ -147,6 +149,43 @@ def rerenders(
     return rows
 
 
+READ_ONLY = {  # what a student types to look, not to build (issue: under 2 s, no torch)
+    "status": ["status", "lab4", "--profile", "quick"],
+    "check": ["check", "lab4", "--student", "WA2214014"],
+    "list": ["list"],
+    "doctor": ["doctor"],
+    "misspelt --set": ["build", "lab4", "--student", "WA2214014", "--set", "rnn_scratch.nope=3"],
+}
+
+
+def read_only(trees: dict[str, Path], rounds: int, scratch: Path) -> list[dict]:
+    """Each read-only command, in a fresh process, after a quick lab4 build of each code
+    (its remembered plan and parameter index in place); medians of ``rounds``."""
+    build_dirs = {code: scratch / f"readonly-{code}" for code in trees}
+    for code, tree in trees.items():
+        build(tree, "lab4", build_dirs[code], "--profile", "quick")
+    times: dict[tuple[str, str], list[float]] = {}
+    for _ in range(rounds):
+        for name, args in READ_ONLY.items():
+            for code, tree in trees.items():
+                env = os.environ | {"PYTHONPATH": str(tree)}
+                started = time.perf_counter()
+                subprocess.run(
+                    [sys.executable, "-m", "reportgen", *args]
+                    + (["--build-dir", str(build_dirs[code])] if name != "doctor" else []),
+                    capture_output=True,
+                    env=env,
+                    cwd=scratch,  # an empty project folder, as build() runs in
+                )
+                times.setdefault((name, code), []).append(time.perf_counter() - started)
+    rows = []
+    for name in READ_ONLY:
+        base = statistics.median(times[(name, "base")])
+        current = statistics.median(times[(name, "current")])
+        rows.append(dict(command=name, base_s=base, current_s=current, ratio=base / current))
+    return rows
+
+
 def digitsum_course(trees: dict[str, Path], scratch: Path) -> dict:
     """The course build of digitsum with each code: wall, seconds per run group, numbers."""
     found = {}
@@ -226,6 +265,15 @@ def markdown(report: dict) -> str:
                 for r in report["quick"]
             ],
         )
+    if "read_only" in report:
+        lines += _table(
+            ["read-only command", "baseline s", "current s", "ratio"],
+            [
+                [r["command"], f"{r['base_s']:.2f}", f"{r['current_s']:.2f}"]
+                + [f"{r['ratio']:.2f}×"]
+                for r in report["read_only"]
+            ],
+        )
     if "rerender" in report:
         lines += _table(
             ["rebuild", "baseline s", "current s", "ratio"],
@@ -277,6 +325,7 @@ def main() -> None:
         "--rerender-profile", default="quick", help="course: trains the lab first"
     )
     parser.add_argument("--digitsum", action="store_true")
+    parser.add_argument("--read-only", action="store_true")
     args = parser.parse_args()
     head = subprocess.run(
         ["git", "-C", str(PROJECT), "rev-parse", "--short", "HEAD"],
@@ -304,6 +353,8 @@ def main() -> None:
                 args.rerender_lab,
                 args.rerender_profile,
             )
+        if args.read_only:
+            report["read_only"] = read_only(trees, max(args.rounds, 5), scratch)
         if args.digitsum:
             report["digitsum"] = digitsum_course(trees, scratch)
     stamp = dt.datetime.now().strftime("%Y-%m-%dT%H%M")

@@ -614,6 +614,7 @@ def check(
     corpus = _checked_corpus(corpus, build_dir)  # the manifest is data: checked too
     # the runs that build planned
     lab = load_lab(lab_id, seeds=manifest.seeds, overrides=overrides).in_language(lang)
+    overrides = list(lab.aim(overrides))  # as the build aimed them: its plan's digest
     remembered = remembered_results(
         lab, manifest.profile, overrides, corpus, manifest.chosen, build_dir
     )

@@ -14,6 +14,7 @@ import math
 import random
 import sys
 import time
+import traceback
 import typing as t
 from pathlib import Path
 
@@ -78,9 +79,10 @@ def load_experiments(directory: Path | None = None) -> dict[str, Experiment]:
     shipped files with the work folder's own in their place (:func:`paths.experiment_files`),
     or ``directory``'s.
 
-    A file with a syntax error is left out (its experiments are not registered) and
-    recorded for :func:`unloadable`: a lab that does not use it still builds, and one that
-    does is told the file and the line (:func:`reportgen.plan.spec_problems`). The file is
+    A file with a syntax error, or that raises as it is imported, is left out (its
+    experiments are not registered) and recorded for :func:`unloadable`: a lab that does
+    not use it still builds, and one that does is told the file and the line
+    (:func:`reportgen.plan.spec_problems`). The file is
     tried again at the next call.
     """
     for path in experiment_files(directory):
@@ -96,9 +98,19 @@ def load_experiments(directory: Path | None = None) -> dict[str, Experiment]:
         except SyntaxError as exc:
             del sys.modules[module_name]
             _UNLOADABLE[path] = f"{shown_path(path)}, line {exc.lineno}: {exc.msg}"
+        except Exception as exc:  # an edited copy that fails as it runs: import, name …
+            del sys.modules[module_name]
+            _UNLOADABLE[path] = f"{shown_path(path)}, line {_line_in(path, exc)}: {exc!r}"
         else:
             _UNLOADABLE.pop(path, None)
     return dict(_REGISTRY)
+
+
+def _line_in(path: Path, exc: BaseException) -> int | None:
+    """The line of ``path`` where ``exc`` was raised (its innermost frame in that file)."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    lines = [f.lineno for f in frames if Path(f.filename).resolve() == path.resolve()]
+    return lines[-1] if lines else None
 
 
 def unloadable() -> list[str]:

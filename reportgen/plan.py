@@ -153,14 +153,18 @@ def check_spec(lab: LabSpec, experiments: t.Mapping[str, Experiment]) -> None:
                 where,
             )
             continue
-        close = difflib.get_close_matches(spec.experiment, experiments, n=1)
-        hint = f" Did you mean '{close[0]}'?" if close else ""
-        broken = "".join(f" Not loaded: {line}." for line in unloadable())
-        problems.errors.append(
-            LabSpecError(
-                f"{lab.path.name}: runs.{spec.id}: unknown experiment"
-                f" '{spec.experiment}'.{hint}{broken}"
+        broken = unloadable()
+        if broken:  # the likely cause first: a file that defines it did not load
+            message = (
+                f"experiment '{spec.experiment}' is not loaded; an experiment file failed:"
+                f" {'; '.join(broken)}."
             )
+        else:
+            close = difflib.get_close_matches(spec.experiment, experiments, n=1)
+            hint = f" Did you mean '{close[0]}'?" if close else ""
+            message = f"unknown experiment '{spec.experiment}'.{hint}"
+        problems.errors.append(
+            LabSpecError(f"{lab.path.name}: runs.{spec.id}: {message}")
         )
     declared = {
         name

@@ -14,15 +14,19 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import shutil
 from pathlib import Path
 
+from reportgen.errors import ReportgenError
 from reportgen.inventory import experiment_paths
 from reportgen.lab import LabSpec
 from reportgen.paths import EXPERIMENTS_DIR, LABS_DIR
 from reportgen.render.templates import markdown_env
 
 GITIGNORE = "# made by reportgen init: what reportgen builds, never your own work\nbuild/\n"
+
+
+class WorkspaceError(ReportgenError):
+    """A file init must write has a folder in its place, or a file where its folder goes."""
 
 
 @dataclasses.dataclass
@@ -46,7 +50,7 @@ def settings_text(student: dict[str, str], lang: str) -> str:
         (f'lang = "{lang}"', '"zh" (the course\'s) or "en"'),
     ]
     lines = ["# reportgen.toml: read by every reportgen command run from this folder."]
-    lines += [f"{code:<28}# {comment}" if comment else code for code, comment in rows]
+    lines += [f"{code:<27} # {comment}" if comment else code for code, comment in rows]
     return "\n".join(lines) + "\n"
 
 
@@ -61,41 +65,46 @@ def init_workspace(
     folder: Path, lab: LabSpec, student: dict[str, str], lang: str, eject: bool
 ) -> Outcome:
     """Make ``folder`` a work folder for ``lab`` (see the module docstring)."""
-    outcome = Outcome()
-    folder.mkdir(parents=True, exist_ok=True)
-    _write(folder / "reportgen.toml", settings_text(student, lang), outcome)
-    _write(folder / lab.notes, notes_text(lab, lang), outcome)
-    _write(folder / ".gitignore", GITIGNORE, outcome)
+    files = {
+        folder / "reportgen.toml": settings_text(student, lang),
+        folder / lab.notes: notes_text(lab, lang),
+        folder / ".gitignore": GITIGNORE,
+    }
     if eject:
-        _copy(LABS_DIR / f"{lab.id}.toml", folder / "labs", outcome)
-        for source in lab_experiment_files(lab):
-            _copy(source, folder / "experiments", outcome)
+        sources = [LABS_DIR / f"{lab.id}.toml", *lab_experiment_files(lab)]
+        for source in sources:
+            kind = "labs" if source.suffix == ".toml" else "experiments"
+            files[folder / kind / source.name] = source.read_text(encoding="utf-8")
+    for path in files:  # all checked before anything is written
+        _check_target(path, folder)
+    outcome = Outcome()
+    for path, text in files.items():
+        if path.exists() or path.is_symlink():
+            outcome.kept.append(path)
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        outcome.written.append(path)
     return outcome
+
+
+def _check_target(path: Path, folder: Path) -> None:
+    """Refuse a file to write whose place is a folder, or whose folder is a file."""
+    if path.is_dir():
+        raise WorkspaceError(f"{path} is a folder: init writes a file there; move it away.")
+    for parent in [path.parent, *path.parent.parents]:
+        if parent.exists() and not parent.is_dir():
+            raise WorkspaceError(
+                f"{parent} is a file: init needs a folder there for {path}; move it away."
+            )
+        if parent == folder:
+            break
 
 
 def lab_experiment_files(lab: LabSpec) -> list[Path]:
     """The shipped files that define the experiments the lab's runs use."""
     paths = experiment_paths(EXPERIMENTS_DIR)
     return sorted({paths[run.experiment] for run in lab.runs if run.experiment in paths})
-
-
-def _write(path: Path, text: str, outcome: Outcome) -> None:
-    if path.exists() or path.is_symlink():
-        outcome.kept.append(path)
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    outcome.written.append(path)
-
-
-def _copy(source: Path, folder: Path, outcome: Outcome) -> None:
-    target = folder / source.name
-    if target.exists() or target.is_symlink():
-        outcome.kept.append(target)
-        return
-    folder.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(source, target)
-    outcome.written.append(target)
 
 
 def _toml_string(value: str) -> str:

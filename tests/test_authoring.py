@@ -190,9 +190,25 @@ def test_an_experiment_file_with_a_syntax_error_breaks_only_its_labs(
     with pytest.raises(LabSpecError) as exc:
         plan(load_lab("demo", spec(tmp_path, bad)))
     assert exc.value.message == (
-        f"demo.toml: runs.a: unknown experiment 'bad_{tag}'. Did you mean 'good_{tag}'?"
-        f" Not loaded: {folder}/bad_{tag}.py, line 3: '(' was never closed."
+        f"demo.toml: runs.a: experiment 'bad_{tag}' is not loaded; an experiment file"
+        f" failed: {folder}/bad_{tag}.py, line 3: '(' was never closed."
     )
+
+
+def test_an_experiment_file_that_raises_on_import_is_one_line(
+    experiments_dir: tuple[Path, str],
+) -> None:
+    """An edited copy importing a module that does not exist (or raising as it runs) is
+    told with its file and line, never as a traceback."""
+    folder, tag = experiments_dir
+    (folder / f"bad_{tag}.py").write_text(
+        "import dataclasses\n\nimport no_such_module_here\n", encoding="utf-8"
+    )
+    experiment_mod.load_experiments(folder)
+    assert experiment_mod.unloadable() == [
+        f"{folder}/bad_{tag}.py, line 3:"
+        " ModuleNotFoundError(\"No module named 'no_such_module_here'\")"
+    ]
 
 
 def test_validate_says_a_lab_is_valid() -> None:

@@ -65,6 +65,21 @@ def test_init_into_a_file_is_one_line(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "is a file" in result.output
 
 
+def test_init_checks_every_place_before_writing(tmp_path: Path) -> None:
+    (tmp_path / "notes").write_text("a file where the notes folder goes")
+    result = invoke("init", "lab4", str(tmp_path), "--eject")
+    assert result.exit_code == 1
+    assert result.output == (
+        f"Error: {tmp_path / 'notes'} is a file: init needs a folder there for"
+        f" {tmp_path / 'notes' / 'lab4.md'}; move it away.\n"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes"]  # nothing written
+    (tmp_path / "notes").unlink()
+    (tmp_path / "reportgen.toml").mkdir()
+    refused = invoke("init", "lab4", str(tmp_path))
+    assert refused.exit_code == 1 and "reportgen.toml is a folder" in refused.output
+
+
 def test_english_notes_and_digitsum_question() -> None:
     lab = load_lab("digitsum")
     zh, en = notes_text(lab, "zh"), notes_text(lab, "en")
