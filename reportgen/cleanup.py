@@ -24,6 +24,7 @@ from pathlib import Path
 
 from reportgen.errors import ReportgenError
 from reportgen.safety import BUILD_MARKER
+from reportgen.store import RESULT_FILE
 
 if t.TYPE_CHECKING:
     from reportgen.lab import LabSpec
@@ -166,7 +167,8 @@ def _plain_build_keys(
 
 
 def collect_garbage(build_dir: Path) -> Removed:
-    """Remove the cache entries (and unfinished checkpoints) of keys nothing uses."""
+    """Remove the cache entries (and unfinished checkpoints) of keys nothing uses, and the
+    checkpoints of runs that are stored (left by an interrupted ``--force`` retrain)."""
     require_build_dir(build_dir)
     cache = build_dir / "cache"
     removed = Removed()
@@ -181,6 +183,7 @@ def collect_garbage(build_dir: Path) -> Removed:
     if partial.is_dir() and not partial.is_symlink():
         for path in sorted(partial.iterdir()):
             key = path.name.removesuffix(".pt")
-            if path.is_file() and _KEY.match(key) and key not in used:
+            stored = (cache / key / RESULT_FILE).is_file()
+            if path.is_file() and _KEY.match(key) and (key not in used or stored):
                 removed.delete(path)
     return removed

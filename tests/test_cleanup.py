@@ -81,6 +81,12 @@ def test_gc_removes_only_results_nothing_uses(
     assert set(Store(build_dir / "cache").keys()) == before
     assert not (build_dir / "cache" / extra).exists()
     assert "MB" in result.output
+    # a checkpoint of a stored run (an interrupted --force retrain) is garbage too
+    left = build_dir / "cache" / "partial" / f"{sorted(before)[0]}.pt"
+    left.parent.mkdir(exist_ok=True)
+    left.write_bytes(b"checkpoint of a retrain")
+    assert invoke("gc", "--build-dir", str(build_dir)).output.startswith("Removed 1 file(s)")
+    assert not left.exists() and set(Store(build_dir / "cache").keys()) == before
 
 
 def test_open_hands_the_pdf_to_the_system_viewer(
