@@ -9,17 +9,19 @@ stale since (code, parameters or data changed).
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import typing as t
 from pathlib import Path
 
 from reportgen import limits
+from reportgen.errors import ReportgenError
 from reportgen.lab import PROFILES, LabSpec
 from reportgen.lang import DEFAULT_LANG, lang
 from reportgen.non_course import non_course_settings
 from reportgen.paths import report_dir
 from reportgen.render.notes import UNFINISHED_MARKS
-from reportgen.safety import read_own_file, refused_character
+from reportgen.safety import Roots, input_file, read_own_file, refused_character
 from reportgen.shapes import INT_LIMIT, Shape, check_fields
 from reportgen.staged import StagedFiles
 from reportgen.store import RunResult
@@ -53,6 +55,9 @@ class Manifest:
     lang: str = DEFAULT_LANG  # --lang: the report's language
     # every file of the report (names, beside the PDF); a manifest without: .md, .pdf
     files: list[str] = dataclasses.field(default_factory=list)
+    # sha256 of the notes file the report shows, NO_NOTES where there was none; "": not
+    # recorded (a manifest of an earlier version)
+    notes_sha256: str = ""
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), ensure_ascii=False, indent=1)
@@ -87,6 +92,7 @@ _SHAPE: Shape = {
     "corpus": (str, type(None)),
     "lang": str,
     "files": list,
+    "notes_sha256": str,
 }
 _RUN_SHAPE: Shape = {"key": str, "status": str, "diverged_at": (int, type(None))}
 
@@ -100,7 +106,9 @@ def read_manifest(
     try:
         data = json.loads(read_own_file(path, build_dir, limits.MANIFEST_BYTES))
         check_fields(
-            data, _SHAPE, optional=("seeds", "chosen", "corpus", "lang", "files")
+            data,
+            _SHAPE,
+            optional=("seeds", "chosen", "corpus", "lang", "files", "notes_sha256"),
         )
         if data.get("lang", lang) != lang:
             raise ValueError("a manifest of another language")
@@ -184,6 +192,58 @@ def input_findings(
             )
         )
     return found
+
+
+def changed_since_built(
+    manifest: Manifest, student: t.Mapping[str, t.Any], roots: Roots
+) -> list[Finding]:
+    """What the student changed after the report was built, which it therefore does not
+    show: the notes file (by its hash) and reportgen.toml's 姓名 and 专业 (``student``)."""
+    found = []
+    now = _notes_digest_now(Path(manifest.notes_path), roots)
+    if manifest.notes_sha256 and now != manifest.notes_sha256:
+        found.append(
+            Finding(
+                True,
+                f"{manifest.notes_path} changed since the report was built: rebuild"
+                " (nothing retrains) so that the report shows it.",
+            )
+        )
+    for field in ("name", "major"):
+        given = student.get(field)
+        if isinstance(given, str) and given.strip() != manifest.student.get(field, ""):
+            found.append(
+                Finding(
+                    True,
+                    f"[student] {field} in reportgen.toml differs from the report's"
+                    f" ({manifest.student.get(field, '')!r}): rebuild.",
+                )
+            )
+    return found
+
+
+NO_NOTES = "absent"
+
+
+def notes_digest(text: str | None) -> str:
+    """sha256 of the notes as the report shows them (stripped), :data:`NO_NOTES` for none."""
+    shown = (text or "").strip()
+    return hashlib.sha256(shown.encode()).hexdigest() if shown else NO_NOTES
+
+
+def _notes_digest_now(path: Path, roots: Roots) -> str:
+    """:func:`notes_digest` of the notes file at ``path`` as it is now (checked like any
+    input; one that cannot be read counts as changed unless absent)."""
+    try:
+        resolved = input_file(path, "Notes file", roots)
+        raw = limits.read_bounded(
+            lambda: open(resolved, "rb"), resolved.stat().st_size, limits.NOTES_BYTES
+        )
+        return notes_digest(raw.decode("utf-8", errors="replace"))
+    except FileNotFoundError:
+        return NO_NOTES
+    except (OSError, ReportgenError, limits.OverLimit):
+        return "unreadable"
 
 
 def findings(

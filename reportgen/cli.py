@@ -580,7 +580,7 @@ def check(
     lab_id: str, student_id: str | None, lang: str | None, build_dir: Path
 ) -> None:
     """List what keeps the last report of LAB from being ready to hand in."""
-    from reportgen.check import findings, read_manifest
+    from reportgen.check import changed_since_built, findings, read_manifest
     from reportgen.lab import load_lab, parse_override
     from reportgen.plan import plan
     from reportgen.plan_cache import remembered_results
@@ -638,6 +638,9 @@ def check(
     ]
     manifest = dataclasses.replace(manifest, pdf=str(pdf))
     found = findings(manifest, planned, lab, unverified=unverified)
+    found += changed_since_built(
+        manifest, _table(settings, "student"), Roots.of(build_dir)
+    )
     for i, name in enumerate(
         manifest.files
     ):  # the files this build wrote (checked names)

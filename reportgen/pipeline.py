@@ -27,6 +27,7 @@ from reportgen.check import (
     findings,
     input_findings,
     manifest_path,
+    notes_digest,
     run_states,
     write_manifest,
 )
@@ -380,6 +381,7 @@ def _render_stage(
         profile=options.profile,
         overrides=override_texts(options),
         notes_path=str(notes_path),
+        notes_sha256=notes_digest(notes_text),
         has_notes=notes_text is not None and not unfinished(notes_text),
         pdf=str(out_dir / (report_basename(options.student, lab, options.profile) + ".pdf")),
         runs=run_states(results),

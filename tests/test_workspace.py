@@ -132,3 +132,33 @@ def test_ejected_code_keys_follow_its_text(tmp_path: Path) -> None:
     source.write_text(source.read_text(encoding="utf-8") + "\n# mine\n", encoding="utf-8")
     edited = _code_hashes(folder)
     assert {n for n in shipped if edited[n] != shipped[n]} == {"rnn_scratch"}
+
+
+def test_check_names_what_changed_since_the_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Notes edited, or a 专业 set in reportgen.toml, after the build: the report does not
+    show them, and check says to rebuild; undone, check is quiet about it again."""
+    invoke("init", "lab4", str(tmp_path), *STUDENT)
+    monkeypatch.chdir(tmp_path)
+    notes = tmp_path / "notes" / "lab4.md"
+    notes.write_text("我的讨论。\n", encoding="utf-8")
+    built = invoke("build", "lab4", "--profile", "quick")
+    assert built.exit_code == 0, built.output
+
+    def check() -> str:
+        return invoke("check", "lab4").output
+
+    assert "since the report was built" not in check() and "differs" not in check()
+    notes.write_text("我的讨论。又写了一句。\n", encoding="utf-8")
+    assert "notes/lab4.md changed since the report was built: rebuild" in check()
+    notes.write_text("我的讨论。\n\n", encoding="utf-8")  # the same text as shown
+    assert "since the report was built" not in check()
+    notes.unlink()
+    assert "notes/lab4.md changed since the report was built" in check()
+    settings = tmp_path / "reportgen.toml"
+    settings.write_text(
+        settings.read_text(encoding="utf-8").replace('"人工智能"', '"计算机科学"'),
+        encoding="utf-8",
+    )
+    assert "[student] major in reportgen.toml differs from the report's ('人工智能')" in check()
