@@ -89,6 +89,11 @@ def describe_inventory(build_dir: Path) -> str:
     return "\n".join(lines)
 
 
+def _duration(seconds: float) -> str:
+    """``seconds`` as a student reads a wait: "40 s", "3.5 min" (never "0.0 min")."""
+    return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.1f} min"
+
+
 EVERYTHING_CACHED = "Everything is cached: a build only re-renders."
 
 
@@ -164,7 +169,7 @@ def describe_status(
     if left_seconds or unknown:
         parts = []
         if left_seconds:
-            parts.append(f"about {left_seconds / 60:.1f} min for the stale runs")
+            parts.append(f"about {_duration(left_seconds)} for the stale runs")
         if unknown:
             parts.append(f"{unknown} run(s) never trained here, time unknown")
         lines.append(f"To train: {'; '.join(parts)}.")

@@ -300,3 +300,9 @@ def test_a_misspelt_set_is_refused_before_torch_once_a_build_planned(
     )
     assert "has no run or experiment 'rnn_scrath'. Did you mean 'rnn_scratch'?" in out
     assert not torch_imported
+
+
+def test_status_time_reads_as_a_wait() -> None:
+    from reportgen.inventory import _duration
+
+    assert [_duration(s) for s in (4.2, 89, 90, 210)] == ["4 s", "89 s", "1.5 min", "3.5 min"]
