@@ -65,6 +65,15 @@ def experiment_paths(directory: Path | None = None) -> dict[str, Path]:
     return names
 
 
+def _syntax_error(path: Path) -> str:
+    """"line N: message" where ``path`` is not valid Python, else ""."""
+    try:
+        ast.parse(path.read_text(encoding="utf-8"))
+    except SyntaxError as exc:
+        return f"line {exc.lineno}: {exc.msg}"
+    return ""
+
+
 def describe_inventory(build_dir: Path) -> str:
     store = Store(build_dir / "cache")
     cached: dict[str, int] = {}
@@ -85,6 +94,10 @@ def describe_inventory(build_dir: Path) -> str:
         lines.append(
             f"  {name:<20} {shown_path(path):<36} {cached.get(name, 0)} cached run(s){own}"
         )
+    for path in experiment_files():
+        problem = _syntax_error(path)
+        if problem:
+            lines.append(f"  {'(does not load)':<20} {shown_path(path):<36} {problem}")
     lines.append(f"Cache: {sum(cached.values())} run(s) in {store.root}")
     return "\n".join(lines)
 

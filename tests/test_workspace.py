@@ -162,3 +162,16 @@ def test_check_names_what_changed_since_the_build(
         encoding="utf-8",
     )
     assert "[student] major in reportgen.toml differs from the report's ('人工智能')" in check()
+
+
+def test_list_names_an_own_file_that_does_not_load(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    invoke("init", "lab4", str(tmp_path), "--eject")
+    monkeypatch.chdir(tmp_path)
+    source = tmp_path / "experiments" / "lstm_scratch.py"
+    lines = source.read_text(encoding="utf-8").count("\n")
+    source.write_text(source.read_text(encoding="utf-8") + "= = 64\n", encoding="utf-8")
+    listed = invoke("list", "--build-dir", str(tmp_path / "build")).output
+    assert f"(does not load)      experiments/lstm_scratch.py          line {lines + 1}: invalid syntax" in listed
+    assert "rnn_concise          experiments/rnn_concise.py" in listed  # the rest is listed
