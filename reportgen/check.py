@@ -20,8 +20,8 @@ from reportgen.lab import PROFILES, LabSpec
 from reportgen.lang import DEFAULT_LANG, lang
 from reportgen.non_course import non_course_settings
 from reportgen.paths import report_dir
-from reportgen.render.notes import UNFINISHED_MARKS
-from reportgen.safety import Roots, input_file, read_own_file, refused_character
+from reportgen.render.notes import UNFINISHED_MARKS, read_notes
+from reportgen.safety import Roots, read_own_file, refused_character
 from reportgen.shapes import INT_LIMIT, Shape, check_fields
 from reportgen.staged import StagedFiles
 from reportgen.store import RunResult
@@ -232,17 +232,11 @@ def notes_digest(text: str | None) -> str:
 
 
 def _notes_digest_now(path: Path, roots: Roots) -> str:
-    """:func:`notes_digest` of the notes file at ``path`` as it is now (checked like any
-    input; one that cannot be read counts as changed unless absent)."""
+    """:func:`notes_digest` of the notes file at ``path`` as a build would read it now
+    (reportgen.render.notes.read_notes); one it would refuse counts as changed."""
     try:
-        resolved = input_file(path, "Notes file", roots)
-        raw = limits.read_bounded(
-            lambda: open(resolved, "rb"), resolved.stat().st_size, limits.NOTES_BYTES
-        )
-        return notes_digest(raw.decode("utf-8", errors="replace"))
-    except FileNotFoundError:
-        return NO_NOTES
-    except (OSError, ReportgenError, limits.OverLimit):
+        return notes_digest(read_notes(path, roots))
+    except ReportgenError:  # outside the project, over a limit, not UTF-8 …
         return "unreadable"
 
 

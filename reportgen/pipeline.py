@@ -46,7 +46,7 @@ from reportgen.printed import RunParams, corpus_files, param_texts, spec_texts
 from reportgen.reasons import DAMAGED, FORCED, retrain_reasons
 from reportgen.render.context import Student
 from reportgen.render.fonts import require_fonts
-from reportgen.render.notes import read_notes, unfinished
+from reportgen.render.notes import has_discussion, read_notes
 from reportgen.runner import ExecutionSummary, execute
 from reportgen.safety import (
     Roots,
@@ -382,7 +382,7 @@ def _render_stage(
         overrides=override_texts(options),
         notes_path=str(notes_path),
         notes_sha256=notes_digest(notes_text),
-        has_notes=notes_text is not None and not unfinished(notes_text),
+        has_notes=has_discussion(notes_text),
         pdf=str(out_dir / (report_basename(options.student, lab, options.profile) + ".pdf")),
         runs=run_states(results),
         files=[path.name for path in report_files_of(lab, options).values()],
@@ -418,7 +418,7 @@ def _refuse_early(
     """``--strict``: what blocks handing in and is known before training refuses now."""
     found = input_findings(
         dataclasses.asdict(options.student),
-        notes is not None and not unfinished(notes),
+        has_discussion(notes),
         str(notes_path),
         options.profile,
         lab.lang,

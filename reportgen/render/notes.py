@@ -42,6 +42,12 @@ def unfinished(text: str) -> bool:
     return any(mark in text for mark in UNFINISHED_MARKS)
 
 
+def has_discussion(notes: str | None) -> bool:
+    """Notes (as :func:`read_notes` gives them) that are a discussion to hand in: present
+    and with no place left to write."""
+    return notes is not None and not unfinished(notes)
+
+
 def read_notes(path: Path, roots: Roots) -> Markup | None:
     """The notes as Markdown (Markup: inserted as written, sanitised later), or None if absent.
 
